@@ -1,0 +1,30 @@
+# Two entry points for a fresh machine with only python3 and make:
+#   make demo   sets up .venv and prints the schedules of the bundled example cases
+#   make test   sets up .venv and runs the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test bench setup clean
+
+$(BIN)/dunningrules: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/dunningrules
+
+demo: setup
+	$(BIN)/dunningrules validate rulesets/no/standard.yaml rulesets/se/standard.yaml
+	$(BIN)/dunningrules schedule rulesets/no/standard.yaml examples/no-cases.jsonl --format table
+	$(BIN)/dunningrules schedule rulesets/se/standard.yaml examples/se-cases.jsonl --format table
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV)

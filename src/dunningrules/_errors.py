@@ -1,0 +1,74 @@
+"""Findings and the exception tree.
+
+Every problem a user can cause is a :class:`Finding`: a stable ``code``, a
+message, and where it is (file, 1-based line and column, and the JSON path
+inside the document).  Exceptions carry *all* findings of a stage, never just
+the first, so a user fixes everything in one round.
+
+Exception tree::
+
+    DunningRulesError                 root; catch this to catch everything we raise
+    ├── InvalidInputError             carries .findings (a list of Finding)
+    │   ├── RulesetError              a ruleset file is malformed or inconsistent
+    │   └── CaseError                 a case is malformed or does not fit the ruleset
+    └── CalendarError                 a date outside the supported calendar range,
+                                      an unknown country or holiday category
+
+The library never prints; the CLI renders findings as
+``PATH:LINE:COL: CODE: message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, located.  ``line``/``col`` are 1-based; 0 means unknown."""
+
+    code: str
+    message: str
+    path: str = "<input>"
+    line: int = 0
+    col: int = 0
+    pointer: JsonPath = field(default=())
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)
+
+
+class DunningRulesError(Exception):
+    """Root of every exception dunningrules raises on purpose."""
+
+
+class InvalidInputError(DunningRulesError):
+    """Input was refused; ``findings`` lists every problem found, best first."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = sorted(findings, key=Finding.sort_key)
+        first = str(self.findings[0]) if self.findings else "invalid input"
+        more = len(self.findings) - 1
+        super().__init__(first + (f" (and {more} more)" if more > 0 else ""))
+
+
+class RulesetError(InvalidInputError):
+    """A ruleset could not be loaded, validated or compiled."""
+
+
+class CaseError(InvalidInputError):
+    """A case is malformed or does not fit the ruleset it is evaluated against."""
+
+
+class CalendarError(DunningRulesError):
+    """A calendar cannot answer: unknown country/category, or a date out of range."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
