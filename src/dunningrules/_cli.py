@@ -1,0 +1,243 @@
+"""The command line: ``run(args, stdout, stderr) -> exit code``.
+
+Exit codes (DESIGN.md contract): 0 success; 1 invalid input (ruleset, case)
+or a failed test; 2 usage error; 3 lint findings.  Problems are printed to
+stderr as ``PATH:LINE:COL: CODE: message``; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import IO, Any, Iterator
+
+from ._compile import Plan, compile
+from ._errors import CaseError, DunningRulesError, Finding, InvalidInputError
+from ._evaluate import case_from_data, evaluate
+from ._load import load_ruleset, read_bounded
+from ._schedule import Schedule
+from ._yaml import load_yaml
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_LINT = 0, 1, 2, 3
+MAX_CASE_FILE = 2_000_000_000  # a JSON Lines batch may be large; it is streamed line by line
+MAX_CASE_LINE = 1_000_000
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print and sys.exit(2) itself
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dunningrules",
+        description="Rent-collection processes as configuration: validate YAML rulesets and turn "
+        "cases into dated actions on business days.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p = sub.add_parser("validate", help="check ruleset files; print every problem located",
+                       description="Check ruleset files against the schema and the DSL's rules. "
+                       "Prints every problem as PATH:LINE:COL: CODE: message; exit 1 if any.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="ruleset YAML files")
+    p = sub.add_parser("schedule", help="print the dated actions of one case or many",
+                       description="Evaluate cases against a ruleset. CASE is a .json file (one case, "
+                       "or a list), a .jsonl file (one case per line, one schedule per output line), "
+                       "or - for standard input.")
+    p.add_argument("ruleset", metavar="RULESET", help="ruleset YAML file")
+    p.add_argument("case", metavar="CASE", help="case file (.json or .jsonl) or - for stdin")
+    p.add_argument("--as-of", type=_date, metavar="DATE",
+                   help="what the system knows on DATE: later events are ignored")
+    p.add_argument("--format", choices=("json", "table"), default="json", help="output format")
+    p = sub.add_parser("schema", help="print the ruleset JSON Schema",
+                       description="Print the published JSON Schema of rulesets (draft 2020-12).")
+    return parser
+
+
+def _print_findings(findings: list[Finding], stderr: IO[str]) -> None:
+    for f in findings:
+        print(f, file=stderr)
+
+
+# ------------------------------------------------------------------ cases in
+
+def _locate(finding: Finding, text: str, path: str, line_offset: int = 0) -> Finding:
+    """Give a case finding the line and column of its JSON path in `text`."""
+    line = col = 1
+    try:
+        line, col = load_yaml(text, path).where(finding.pointer)
+    except DunningRulesError:
+        pass
+    return Finding(finding.code, finding.message, path, line + line_offset, col, finding.pointer)
+
+
+def _json_error(e: json.JSONDecodeError, path: str, line_offset: int = 0) -> Finding:
+    return Finding("case-invalid-json", e.msg, path, e.lineno + line_offset, e.colno)
+
+
+def _read_text(path: str, stdin: IO[str]) -> str:
+    if path == "-":
+        return stdin.read()
+    return read_bounded(path, MAX_CASE_FILE).decode("utf-8")
+
+
+def _cases(path: str, stdin: IO[str]) -> Iterator[tuple[str, int, Any]]:
+    """(text, line offset, parsed JSON or a Finding) for each case in the input."""
+    text = _read_text(path, stdin)
+    name = "<stdin>" if path == "-" else path
+    stripped = text.lstrip()
+    whole_document = path.endswith(".json") or (path == "-" and stripped.startswith("["))
+    if not whole_document and path == "-":
+        try:  # stdin holding one pretty-printed object is not JSON Lines
+            yield text, 0, json.loads(text, parse_float=Decimal)
+            return
+        except json.JSONDecodeError:
+            pass
+    if whole_document:
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            yield text, 0, _json_error(e, name)
+            return
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield text, 0, (item, (i,))
+        else:
+            yield text, 0, (data, ())
+        return
+    for n, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        if len(line) > MAX_CASE_LINE:
+            yield line, n, Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name,
+                                   n + 1, 1)
+            continue
+        try:
+            yield line, n, (json.loads(line, parse_float=Decimal), ())
+        except json.JSONDecodeError as e:
+            yield line, n, _json_error(e, name, n)
+
+
+def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str],
+              stderr: IO[str]) -> int:
+    name = "<stdin>" if args.case == "-" else args.case
+    batch = args.case.endswith(".jsonl") or args.case == "-"
+    failed = False
+    for text, line_offset, item in _cases(args.case, stdin):
+        if isinstance(item, Finding):
+            _print_findings([item], stderr)
+            failed = True
+            continue
+        data, prefix = item
+        try:
+            if not isinstance(data, dict):
+                raise CaseError([Finding("case-invalid", "a case is a JSON object", name, 0, 0, ())])
+            schedule = evaluate(plan, case_from_data(data, name), as_of=args.as_of)
+        except CaseError as e:
+            failed = True
+            _print_findings([_locate(_reroot(f, prefix), text, name, line_offset) for f in e.findings],
+                            stderr)
+            continue
+        if args.format == "table":
+            stdout.write(render_table(schedule))
+        elif batch:
+            stdout.write(json.dumps(schedule.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        else:
+            stdout.write(json.dumps(schedule.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _reroot(f: Finding, prefix: tuple[Any, ...]) -> Finding:
+    return Finding(f.code, f.message, f.path, f.line, f.col, (*prefix, *f.pointer))
+
+
+# ------------------------------------------------------------------ output
+
+def render_table(schedule: Schedule) -> str:
+    """A schedule as a fixed-width table for people."""
+    rows = [("DATE", "STEP", "ACTION", "STATUS", "DEADLINE", "TO", "REASON")]
+    for a in schedule.actions:
+        step = a.step if a.occurrence is None else f"{a.step} #{a.occurrence}"
+        channels = "/".join(a.channels)
+        rows.append((
+            a.date.isoformat() if a.date else "-",
+            step,
+            a.action,
+            a.status,
+            a.deadline.isoformat() if a.deadline else "-",
+            a.recipient + (f" ({channels})" if channels else ""),
+            a.reason,
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    head = f"case {schedule.case}  ruleset {schedule.ruleset.id} {schedule.ruleset.version}"
+    if schedule.as_of:
+        head += f"  as of {schedule.as_of.isoformat()}"
+    lines = [head]
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[6])
+    return "\n".join(lines) + "\n\n"
+
+
+# ------------------------------------------------------------------ commands
+
+def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    failed = False
+    for path in args.paths:
+        try:
+            ruleset = load_ruleset(path)
+        except InvalidInputError as e:
+            _print_findings(e.findings, stderr)
+            failed = True
+            continue
+        print(f"{path}: ok ({ruleset.id} {ruleset.version}, {len(ruleset.steps)} steps)", file=stdout)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None = None,
+        stdin: IO[str] | None = None) -> int:
+    """Run the CLI with `args`; return the exit code.  Never raises for user errors."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    stdin = stdin or sys.stdin
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(args)
+    except _UsageError as e:
+        print(e, file=stderr)
+        return EXIT_USAGE
+    except SystemExit as e:  # --help and --version exit through argparse
+        return int(e.code or 0)
+    if ns.command is None:
+        parser.print_help(stderr)
+        return EXIT_USAGE
+    try:
+        if ns.command == "validate":
+            return _validate(ns, stdout, stderr)
+        if ns.command == "schema":
+            from ._schema import schema_text
+
+            stdout.write(schema_text())
+            return EXIT_OK
+        plan = compile(load_ruleset(ns.ruleset))
+        return _schedule(plan, ns, stdin, stdout, stderr)
+    except InvalidInputError as e:
+        _print_findings(e.findings, stderr)
+        return EXIT_INVALID
+    except UnicodeDecodeError as e:
+        print(f"{getattr(ns, 'case', '-')}:0:0: case-not-utf8: {e.reason}", file=stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,405 @@
+"""Compile a Ruleset into a Plan: calendars resolved, expressions parsed and
+type-checked, references bound, steps put in dependency order.
+
+Everything that can be known without a case is decided here, once, so that
+evaluating a case is table look-ups and a few closure calls.  Every problem
+is collected as a located Finding; compile raises one RulesetError with all
+of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from . import _expr as ex
+from ._calendar import Calendar, CalendarSpec, build_calendar, check_spec
+from ._errors import CalendarError, Finding, RulesetError
+from ._model import Ruleset, Step
+from ._schedule import RulesetRef
+
+# Names a condition may read besides facts, params, debtor, steps and events.
+CASE_NAMES: dict[str, str] = {
+    "outstanding": "number",   # amount minus payments made on or before the step's date
+    "amount": "number",        # the claim as the case gives it
+    "paid": "number",          # payments made on or before the step's date
+    "days_overdue": "number",  # calendar days from the due date to the step's date
+    "currency": "string",
+}
+DEBTOR_NAMES = {"name": "string", "language": "string", "kind": "string", "address": "string"}
+STEP_STATUS_NAMES = ("planned", "skipped", "waiting")
+FACT_TYPES = {"boolean": (bool,), "number": (int, Decimal), "string": (str,)}
+
+
+@dataclass(frozen=True, slots=True)
+class Offsets:
+    """Static offsets with parameters already substituted: ((unit, signed amount), ...)."""
+
+    parts: tuple[tuple[str, int], ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatePlan:
+    """A parsed date expression: anchor (or max/min of sub-plans) then offsets."""
+
+    kind: str                       # "due" | "step_date" | "step_deadline" | "event" | "max" | "min"
+    ref: int | str | None           # step index, event name, or None
+    args: tuple["DatePlan", ...]
+    offsets: Offsets
+
+
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    index: int
+    id: str
+    action: str
+    title: str | None
+    at: DatePlan
+    at_text: str
+    roll: str
+    when: Callable[[Any], bool] | None
+    when_text: str | None
+    channels: tuple[str, ...]
+    recipient: str
+    legal_basis: str | None
+    deadline: Offsets | None
+    deadline_roll: str
+    repeat_every: Offsets | None
+    repeat_until: DatePlan | None
+    repeat_max: int
+    on_pause: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactPlan:
+    name: str
+    type: str
+    default: Any
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A compiled ruleset, ready to evaluate any number of cases."""
+
+    ruleset: RulesetRef
+    title: str
+    currency: str
+    calendar: Calendar
+    steps: tuple[StepPlan, ...]      # in evaluation (dependency) order
+    facts: tuple[FactPlan, ...]
+    pause_during: tuple[str, ...]
+    stop_when_paid: bool
+    positions: dict[str, int]        # step id -> position in the ruleset (orders same-day actions)
+    source: Ruleset
+
+
+def content_sha256(data: Any) -> str:
+    """sha256 of the ruleset's content as canonical JSON (comments and layout do not count)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _Compiler:
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.rs = ruleset
+        self.origin = ruleset._origin
+        self.findings: list[Finding] = []
+        self.index = {s.id: i for i, s in enumerate(ruleset.steps)}
+        self.deps: dict[int, set[int]] = {i: set() for i in range(len(ruleset.steps))}
+
+    # -- locating -----------------------------------------------------------
+    def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int = 0) -> None:
+        if self.origin is not None:
+            f = self.origin.located.finding(code, message, pointer)
+            if pos:
+                f = Finding(f.code, f.message, f.path, f.line, f.col + pos, f.pointer)
+        else:
+            f = Finding(code, message, "<ruleset>", 0, 0, pointer)
+        self.findings.append(f)
+
+    # -- offsets and dates --------------------------------------------------
+    def offsets(self, offs: tuple[Any, ...], pointer: tuple[str | int, ...], base: int = 0) -> Offsets:
+        parts: list[tuple[str, int]] = []
+        for off in offs:
+            amount = off.amount
+            if off.param is not None:
+                value = self.rs.parameters.get(off.param)
+                if off.param not in self.rs.parameters:
+                    self.error(
+                        "unknown-parameter",
+                        f"unknown parameter params.{off.param}{_suggest(off.param, list(self.rs.parameters))}",
+                        pointer, off.pos + base,
+                    )
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    self.error(
+                        "wrong-type",
+                        f"params.{off.param} is used as a count of {off.unit.replace('_', ' ')} "
+                        f"and must be a whole number >= 0, not {value!r}",
+                        pointer, off.pos + base,
+                    )
+                    continue
+                amount = value
+            parts.append((off.unit, off.sign * amount))
+        return Offsets(tuple(parts), " ".join(ex.describe_offset(o) for o in offs))
+
+    def date(self, node: Any, pointer: tuple[str | int, ...], owner: int | None) -> DatePlan:
+        offsets = self.offsets(node.offsets, pointer)
+        if isinstance(node, ex.DateExtreme):
+            args = tuple(self.date(a, pointer, owner) for a in node.args)
+            return DatePlan(node.fn, None, args, offsets)
+        anchor = node.anchor
+        if anchor.kind == "due":
+            return DatePlan("due", None, (), offsets)
+        if anchor.kind == "event":
+            return DatePlan("event", anchor.name, (), offsets)
+        idx = self.step_ref(anchor.name, pointer, anchor.pos, owner)
+        if anchor.kind == "step_deadline" and idx >= 0 and self.rs.steps[idx].deadline is None:
+            self.error(
+                "no-deadline", f"step {anchor.name!r} has no deadline to count from", pointer, anchor.pos
+            )
+        return DatePlan(anchor.kind, idx, (), offsets)
+
+    def step_ref(self, name: str, pointer: tuple[str | int, ...], pos: int, owner: int | None) -> int:
+        idx = self.index.get(name)
+        if idx is None:
+            self.error(
+                "unknown-step", f"unknown step {name!r}{_suggest(name, list(self.index))}", pointer, pos
+            )
+            return -1
+        if owner is not None:
+            self.deps[owner].add(idx)
+        return idx
+
+    def parse_date(self, text: str, pointer: tuple[str | int, ...], owner: int | None) -> DatePlan | None:
+        try:
+            node = ex.parse_date(text)
+        except ex.ExprError as e:
+            self.error(e.code, f"in {text!r}: {e.message}", pointer, e.pos)
+            return None
+        return self.date(node, pointer, owner)
+
+    def parse_offsets(self, text: str, pointer: tuple[str | int, ...]) -> Offsets | None:
+        """`14 days`, `6 months`: an offset list with no anchor (parsed as `due + TEXT`)."""
+        prefix = "due + "
+        try:
+            node = ex.parse_date(prefix + text)
+        except ex.ExprError as e:
+            self.error(e.code, f"in {text!r}: {e.message}", pointer, max(0, e.pos - len(prefix)))
+            return None
+        if not isinstance(node, ex.DateTerm) or node.anchor.kind != "due":
+            self.error("expr-syntax", f"{text!r} must be a length like '14 days', not a date", pointer)
+            return None
+        offs = self.offsets(node.offsets, pointer, -len(prefix))
+        return Offsets(offs.parts, text.strip())
+
+    # -- conditions ---------------------------------------------------------
+    def condition(self, text: str, pointer: tuple[str | int, ...], owner: int) -> Callable[[Any], bool] | None:
+        try:
+            cond = ex.parse_condition(text)
+            return ex.compile_condition(cond, lambda name: self.resolve(name, owner))
+        except ex.ExprError as e:
+            self.error(e.code, f"in {text!r}: {e.message}", pointer, e.pos)
+            return None
+
+    def resolve(self, name: Any, owner: int) -> tuple[Callable[[Any], Any], str]:
+        parts = name.parts
+        head, rest = parts[0], parts[1:]
+
+        def unknown(what: str, options: list[str]) -> ex.ExprError:
+            return ex.ExprError(
+                "expr-unknown-name",
+                f"unknown name {'.'.join(parts)}: {what}{_suggest(parts[-1], options)}",
+                name.pos,
+            )
+
+        if not rest and head in CASE_NAMES:
+            return _CASE_GETTERS[head], CASE_NAMES[head]
+        if head == "facts" and len(rest) == 1:
+            decl = self.rs.facts.get(rest[0])
+            if decl is None:
+                raise unknown("facts must be declared under `facts:`", list(self.rs.facts))
+            key = rest[0]
+            return (lambda s: s.facts.get(key)), decl.type
+        if head == "params" and len(rest) == 1:
+            if rest[0] not in self.rs.parameters:
+                raise unknown("no such parameter", list(self.rs.parameters))
+            value = self.rs.parameters[rest[0]]
+            kind = "boolean" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
+            return (lambda s: value), kind
+        if head == "debtor" and len(rest) == 1:
+            if rest[0] not in DEBTOR_NAMES:
+                raise unknown("debtor has " + ", ".join(DEBTOR_NAMES), list(DEBTOR_NAMES))
+            attr = rest[0]
+            return (lambda s: s.debtor_attr(attr)), DEBTOR_NAMES[attr]
+        if head == "event" and len(rest) == 1:
+            event = rest[0]
+            return (lambda s: s.event_happened(event)), "boolean"
+        if head in self.index and len(rest) == 1:
+            if rest[0] not in STEP_STATUS_NAMES:
+                raise unknown("a step has planned, skipped, waiting", list(STEP_STATUS_NAMES))
+            idx = self.index[head]
+            self.deps[owner].add(idx)
+            status = rest[0]
+            return (lambda s: s.step_status(idx) == status), "boolean"
+        options = [*CASE_NAMES, "facts.", "params.", "debtor.", "event.", *self.index]
+        raise unknown("not a case value, fact, parameter, debtor attribute, event or step", options)
+
+    # -- whole ruleset ------------------------------------------------------
+    def calendar(self) -> Calendar | None:
+        c = self.rs.calendar
+        spec = CalendarSpec(c.country, tuple(c.categories), tuple(c.closed), tuple(c.weekend))
+        problems = check_spec(spec)
+        for fld, code, message in problems:
+            self.error(code, message, ("calendar", fld))
+        if c.country != self.rs.jurisdiction:
+            self.error(
+                "calendar-country",
+                f"calendar.country {c.country!r} differs from jurisdiction {self.rs.jurisdiction!r}: "
+                "a process sends and files on the business days of its own country",
+                ("calendar", "country"),
+            )
+        if problems:
+            return None
+        try:
+            return build_calendar(spec)
+        except CalendarError as e:
+            self.error(e.code, e.message, ("calendar",))
+            return None
+
+    def facts(self) -> tuple[FactPlan, ...]:
+        out = []
+        for name, decl in self.rs.facts.items():
+            has_default = "default" in decl.model_fields_set
+            if has_default and not isinstance(decl.default, FACT_TYPES[decl.type]) or (
+                decl.type == "number" and isinstance(decl.default, bool)
+            ):
+                self.error(
+                    "wrong-type",
+                    f"facts.{name}.default must be a {decl.type}, not {decl.default!r}",
+                    ("facts", name, "default"),
+                )
+            out.append(FactPlan(name, decl.type, decl.default, not has_default))
+        return tuple(out)
+
+    def step(self, i: int, step: Step) -> StepPlan | None:
+        p: tuple[str | int, ...] = ("steps", i)
+        if step.id in ex.RESERVED_NAMES:
+            self.error("reserved-id", f"{step.id!r} is a reserved word and cannot be a step id", (*p, "id"))
+        at = self.parse_date(step.at, (*p, "at"), i)
+        when = self.condition(step.when, (*p, "when"), i) if step.when is not None else None
+        deadline = self.parse_offsets(step.deadline.after, (*p, "deadline", "after")) if step.deadline else None
+        every = until = None
+        if step.repeat is not None:
+            every = self.parse_offsets(step.repeat.every, (*p, "repeat", "every"))
+            until = self.parse_date(step.repeat.until, (*p, "repeat", "until"), i)
+            if every is not None and not any(n > 0 for _, n in every.parts):
+                self.error("invalid-value", "repeat.every must move forward in time", (*p, "repeat", "every"))
+        if at is None:
+            return None
+        return StepPlan(
+            index=i,
+            id=step.id,
+            action=step.action,
+            title=step.title,
+            at=at,
+            at_text=" ".join(step.at.split()),
+            roll=step.roll or self.rs.defaults.roll,
+            when=when,
+            when_text=step.when,
+            channels=tuple(step.channels),
+            recipient=step.recipient or self.rs.defaults.recipient,
+            legal_basis=step.legal_basis,
+            deadline=deadline,
+            deadline_roll=step.deadline.roll if step.deadline else "none",
+            repeat_every=every,
+            repeat_until=until,
+            repeat_max=step.repeat.max if step.repeat else 1,
+            on_pause=step.on_pause or self.rs.pause.policy,
+        )
+
+    def order(self) -> list[int] | None:
+        """Steps in dependency order (stable: listed order where free); None on a cycle."""
+        n = len(self.rs.steps)
+        state = [0] * n  # 0 new, 1 on stack, 2 done
+        out: list[int] = []
+        for root in range(n):
+            if state[root]:
+                continue
+            stack: list[tuple[int, list[int]]] = [(root, sorted(self.deps[root]))]
+            state[root] = 1
+            while stack:
+                node, todo = stack[-1]
+                if todo:
+                    nxt = todo.pop(0)
+                    if nxt < 0:
+                        continue
+                    if state[nxt] == 1:
+                        cycle = [s for s, _ in stack]
+                        cycle = cycle[cycle.index(nxt):] + [nxt]
+                        names = " -> ".join(self.rs.steps[c].id for c in cycle)
+                        self.error("step-cycle", f"steps depend on each other in a circle: {names}",
+                                   ("steps", nxt, "at"))
+                        return None
+                    if state[nxt] == 0:
+                        state[nxt] = 1
+                        stack.append((nxt, sorted(self.deps[nxt])))
+                    continue
+                state[node] = 2
+                out.append(node)
+                stack.pop()
+        return out
+
+    def run(self) -> Plan:
+        seen: dict[str, int] = {}
+        for i, step in enumerate(self.rs.steps):
+            if step.id in seen:
+                self.error(
+                    "duplicate-step",
+                    f"step id {step.id!r} is already used by step {seen[step.id] + 1}",
+                    ("steps", i, "id"),
+                )
+            seen.setdefault(step.id, i)
+        calendar = self.calendar()
+        facts = self.facts()
+        plans = [self.step(i, s) for i, s in enumerate(self.rs.steps)]
+        order = self.order()
+        if self.findings or calendar is None or order is None:
+            raise RulesetError(self.findings)
+        origin = self.origin
+        sha = origin.sha256 if origin is not None else content_sha256(self.rs.model_dump(mode="json"))
+        return Plan(
+            ruleset=RulesetRef(self.rs.id, self.rs.version, sha),
+            title=self.rs.title,
+            currency=self.rs.currency,
+            calendar=calendar,
+            steps=tuple(plans[i] for i in order),  # type: ignore[misc]
+            facts=facts,
+            pause_during=tuple(self.rs.pause.during),
+            stop_when_paid="paid" in self.rs.stop_when,
+            positions={s.id: i for i, s in enumerate(self.rs.steps)},
+            source=self.rs,
+        )
+
+
+def _getter(attr: str) -> Callable[[Any], Any]:
+    return lambda scope: getattr(scope, attr)
+
+
+_CASE_GETTERS = {name: _getter(name) for name in CASE_NAMES}
+
+
+def compile(ruleset: Ruleset) -> Plan:  # noqa: A001 - the pipeline's verb
+    """Compile a ruleset once; evaluate many cases against the Plan."""
+    return _Compiler(ruleset).run()

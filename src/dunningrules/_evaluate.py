@@ -1,0 +1,361 @@
+"""Evaluate one case against a Plan: pure, deterministic, no clock, no disk.
+
+Dates are handled as ordinals (``date.toordinal()``) so that every step is
+integer arithmetic plus calendar table look-ups.  A step's life:
+
+1. its anchor resolves to a date (the due date, another step's date or
+   deadline, an event) — or the step waits (event not yet happened) or is
+   skipped (its anchor step was skipped);
+2. offsets are added, and the date is rolled to a business day;
+3. a date inside a dispute pause moves to the first business day after the
+   pause (policy ``shift``) or the step is skipped (``skip``); an open-ended
+   pause makes it wait;
+4. a date on or after the day the claim was paid in full skips the step;
+5. a false condition skips the step;
+6. otherwise the step is planned, with its deadline counted from its date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._calendar import Calendar
+from ._compile import DatePlan, Offsets, Plan, StepPlan
+from ._errors import CalendarError, CaseError, Finding
+from ._model import Case
+from ._schedule import Action, Schedule, human_date
+
+OPEN = 10**8  # end ordinal of a pause that has no dispute_resolved yet
+_ROLL_WORDS = {"following": "rolled forward to", "preceding": "rolled back to",
+               "modified_following": "rolled (modified following) to"}
+
+
+# --------------------------------------------------------------------- case checks
+
+def case_from_data(data: Mapping[str, Any], path: str = "<case>") -> Case:
+    """Validate a case given as JSON-like data; CaseError lists every problem."""
+    try:
+        return Case.model_validate(data)
+    except ValidationError as e:
+        raise CaseError([_case_finding(err, path) for err in e.errors()]) from None
+
+
+def _case_finding(err: Any, path: str) -> Finding:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "the case"
+    kind = err["type"]
+    if kind == "missing":
+        code, msg = "case-missing-field", f"{where} is required"
+    elif kind == "extra_forbidden":
+        code, msg = "case-unknown-field", f"unknown field {where}"
+    elif kind.startswith("date") or loc[-1:] in (("due_date",), ("date",)):
+        code, msg = "case-invalid-date", f"{where} must be a real date YYYY-MM-DD, not {err.get('input')!r}"
+    elif kind in ("greater_than", "greater_than_equal"):
+        code, msg = "case-negative-amount", f"{where} must be greater than 0, not {err.get('input')}"
+    else:
+        code, msg = "case-invalid", f"{where}: {err['msg']}"
+    return Finding(code, msg, path, 0, 0, loc)
+
+
+def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
+    """Problems the models cannot see alone; returns the case's facts with defaults applied."""
+    problems: list[Finding] = []
+
+    def bad(code: str, message: str, pointer: tuple[str | int, ...]) -> None:
+        problems.append(Finding(code, message, path, 0, 0, pointer))
+
+    if case.currency != plan.currency:
+        bad("case-currency-mismatch",
+            f"case currency {case.currency} differs from the ruleset's {plan.currency}", ("currency",))
+    cal = plan.calendar
+    if not cal.first <= case.due_date <= cal.last:
+        bad("calendar-range", f"due_date {case.due_date} is outside the calendar range "
+            f"{cal.first}..{cal.last}", ("due_date",))
+    facts: dict[str, Any] = {}
+    for fact in plan.facts:
+        if fact.name in case.facts and case.facts[fact.name] is not None:
+            value = case.facts[fact.name]
+            ok = isinstance(value, bool) if fact.type == "boolean" else (
+                isinstance(value, str) if fact.type == "string" else
+                isinstance(value, (int, Decimal)) and not isinstance(value, bool))
+            if not ok:
+                bad("case-fact-type", f"facts.{fact.name} must be a {fact.type}, not {value!r}",
+                    ("facts", fact.name))
+            facts[fact.name] = value
+        elif fact.required:
+            bad("case-missing-fact", f"facts.{fact.name} is required by this ruleset (a {fact.type})",
+                ("facts",))
+        else:
+            facts[fact.name] = fact.default
+    open_dispute = False
+    for i, event in enumerate(case.events):
+        if event.type == "payment" and event.amount is None:
+            bad("case-invalid", "a payment event needs an amount", ("events", i))
+        if event.type != "payment" and event.amount is not None:
+            bad("case-invalid", f"a {event.type} event has no amount", ("events", i, "amount"))
+    for i, event in sorted(enumerate(case.events), key=lambda p: p[1].date):
+        if event.type == "dispute_opened":
+            open_dispute = True
+        elif event.type == "dispute_resolved":
+            if not open_dispute:
+                bad("case-event-order", "dispute_resolved without an earlier dispute_opened", ("events", i))
+            open_dispute = False
+    if problems:
+        raise CaseError(problems)
+    return facts
+
+
+# --------------------------------------------------------------------- evaluation
+
+class _Blocked:
+    """An anchor that gives no date: the step waits, or is skipped."""
+
+    __slots__ = ("status", "why")
+
+    def __init__(self, status: str, why: str) -> None:
+        self.status = status
+        self.why = why
+
+
+class _Scope:
+    """What conditions read; `date` is set to the step's date before each test."""
+
+    __slots__ = ("date", "due", "amount", "currency", "facts", "debtor", "payments", "first_event",
+                 "statuses")
+
+    @property
+    def paid(self) -> Decimal:
+        d = self.date
+        return sum((a for o, a in self.payments if o <= d), Decimal(0))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid
+
+    @property
+    def days_overdue(self) -> int:
+        return self.date - self.due
+
+    def debtor_attr(self, attr: str) -> Any:
+        return None if self.debtor is None else getattr(self.debtor, attr)
+
+    def event_happened(self, name: str) -> bool:
+        first = self.first_event.get(name)
+        return first is not None and first <= self.date
+
+    def step_status(self, idx: int) -> str | None:
+        return self.statuses[idx]
+
+
+def _add_months(o: int, months: int) -> int:
+    d = dt.date.fromordinal(o)
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    # Clamp to the month's last day: 31 Jan + 1 month = 28/29 Feb.
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1).toordinal()
+    last = nxt - 1 - dt.date(year, month, 1).toordinal() + 1
+    return dt.date(year, month, min(d.day, last)).toordinal()
+
+
+def _shift(o: int, offsets: Offsets, cal: Calendar, times: int = 1) -> int:
+    for unit, n in offsets.parts:
+        n *= times
+        if unit == "days":
+            o += n
+        elif unit == "weeks":
+            o += 7 * n
+        elif unit == "business_days":
+            o = cal.add_business_days_ordinal(o, n)
+        elif unit == "months":
+            o = _add_months(o, n)
+        else:  # years
+            o = _add_months(o, 12 * n)
+    return o
+
+
+class _Run:
+    """The state of one evaluation."""
+
+    def __init__(self, plan: Plan, case: Case, as_of: dt.date | None, facts: dict[str, Any]) -> None:
+        self.plan, self.cal = plan, plan.calendar
+        n = len(plan.source.steps)
+        self.dates: list[int | None] = [None] * n
+        self.deadlines: list[int | None] = [None] * n
+        self.actions: list[Action] = []
+        events = case.events if as_of is None else [e for e in case.events if e.date <= as_of]
+        events = sorted(events, key=lambda e: e.date)
+        scope = self.scope = _Scope()
+        scope.due = case.due_date.toordinal()
+        scope.amount, scope.currency, scope.facts, scope.debtor = case.amount, case.currency, facts, case.debtor
+        scope.payments, scope.first_event, scope.statuses = [], {}, [None] * n
+        self.paid_in_full: int | None = None
+        self.pauses: list[tuple[int, int]] = []
+        paid, opened = Decimal(0), None
+        for e in events:
+            o = e.date.toordinal()
+            scope.first_event.setdefault(e.type, o)
+            if e.type == "payment":
+                scope.payments.append((o, e.amount))
+                paid += e.amount  # type: ignore[operator]
+                if self.paid_in_full is None and paid >= case.amount and plan.stop_when_paid:
+                    self.paid_in_full = o
+            elif e.type == "dispute_opened" and "dispute" in plan.pause_during and opened is None:
+                opened = o
+            elif e.type == "dispute_resolved" and opened is not None:
+                self.pauses.append((opened, o))
+                opened = None
+        if opened is not None:
+            self.pauses.append((opened, OPEN))
+
+    def resolve(self, dp: DatePlan) -> int | _Blocked:
+        kind = dp.kind
+        if kind == "due":
+            o: int | _Blocked = self.scope.due
+        elif kind == "step_date" or kind == "step_deadline":
+            idx: int = dp.ref  # type: ignore[assignment]
+            status = self.scope.statuses[idx]
+            step_id = self.plan.source.steps[idx].id
+            if status != "planned":
+                return _Blocked(status, f"{'waiting for' if status == 'waiting' else 'skipped: anchor'} "
+                                f"step {step_id}{'' if status == 'waiting' else ' was skipped'}")
+            o = (self.dates if kind == "step_date" else self.deadlines)[idx]  # type: ignore[assignment]
+        elif kind == "event":
+            first = self.scope.first_event.get(dp.ref)  # type: ignore[arg-type]
+            if first is None:
+                return _Blocked("waiting", f"waiting for event {dp.ref}")
+            o = first
+        else:  # max / min
+            values = [self.resolve(a) for a in dp.args]
+            blocked = [v for v in values if isinstance(v, _Blocked)]
+            if blocked:
+                return next((b for b in blocked if b.status == "skipped"), blocked[0])
+            o = max(values) if kind == "max" else min(values)  # type: ignore[type-var]
+        return _shift(o, dp.offsets, self.cal) if dp.offsets.parts else o  # type: ignore[arg-type]
+
+    def step(self, sp: StepPlan) -> None:
+        base = self.resolve(sp.at)
+        if isinstance(base, _Blocked):
+            self.emit(sp, base.status, None, None, (_why_blocked, sp.at_text, base.why), None)
+            return
+        if sp.repeat_every is None:
+            self.occurrence(sp, base, None)
+            return
+        until = self.resolve(sp.repeat_until)  # type: ignore[arg-type]
+        if isinstance(until, _Blocked):
+            self.emit(sp, until.status, None, None, (_why_blocked, "repeat until", until.why), None)
+            return
+        for k in range(sp.repeat_max):
+            raw = _shift(base, sp.repeat_every, self.cal, k) if k else base
+            if raw > until or not self.occurrence(sp, raw, k + 1):
+                break
+
+    def occurrence(self, sp: StepPlan, raw: int, occurrence: int | None) -> bool:
+        """Plan, skip or park one occurrence; False when no later occurrence can happen."""
+        cal = self.cal
+        o = rolled = cal.roll_ordinal(raw, sp.roll)
+        pause = None
+        for start, end in self.pauses:
+            if start <= o <= end and (self.paid_in_full is None or self.paid_in_full > o):
+                pause = (start, end)
+                if sp.on_pause == "skip":
+                    self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "pause-skip"),
+                              occurrence)
+                    return True
+                if end == OPEN:
+                    self.emit(sp, "waiting", None, None,
+                              (_why, sp, cal, raw, rolled, pause, None, "pause-open"), occurrence)
+                    return False
+                o = cal.roll_ordinal(end + 1, "following")
+        full = self.paid_in_full
+        if full is not None and o >= full:
+            self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, full, "paid"), occurrence)
+            return False
+        when = sp.when
+        if when is not None:
+            self.scope.date = o
+            if not when(self.scope):
+                self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "condition"),
+                          occurrence)
+                return True
+        deadline = None
+        if sp.deadline is not None:
+            deadline = cal.roll_ordinal(_shift(o, sp.deadline, cal), sp.deadline_roll)
+        self.emit(sp, "planned", o, deadline, (_why, sp, cal, raw, rolled, pause, None, "planned"), occurrence)
+        return True
+
+    def emit(self, sp: StepPlan, status: str, o: int | None, deadline: int | None, why: tuple[Any, ...],
+             occurrence: int | None) -> None:
+        idx = sp.index
+        statuses = self.scope.statuses
+        if statuses[idx] is None or (status == "planned" and statuses[idx] != "planned"):
+            statuses[idx] = status
+            if status == "planned":
+                self.dates[idx], self.deadlines[idx] = o, deadline
+        self.actions.append(Action(sp.id, sp.action, status, o, deadline, sp.channels,  # type: ignore[arg-type]
+                                   sp.recipient, sp.legal_basis, sp.title, occurrence, why))
+
+
+def _why_blocked(at_text: str, why: str) -> str:
+    return f"{at_text}: {why}"
+
+
+def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, int] | None,
+         paid: int | None, outcome: str) -> str:
+    """The reason an action got its date and status, with the arithmetic shown."""
+    parts = [f"{sp.at_text} = {human_date(raw)}"]
+    if rolled != raw:
+        parts[0] += f", {cal.closure_name(dt.date.fromordinal(raw))}"
+        parts.append(f"{_ROLL_WORDS[sp.roll]} {human_date(rolled)}")
+    elif not cal.is_business_ordinal(raw):
+        parts[0] += f", {cal.closure_name(dt.date.fromordinal(raw))}; not moved (roll: {sp.roll})"
+    if pause is not None:
+        start, end = pause
+        if outcome == "pause-open":
+            parts.append(f"paused: dispute opened {human_date(start)} is not resolved")
+            return "; ".join(parts)
+        span = f"dispute pause {human_date(start)} to {human_date(end)}"
+        if outcome == "pause-skip":
+            parts.append(f"skipped: inside {span}")
+            return "; ".join(parts)
+        parts.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
+    if outcome == "paid":
+        parts.append(f"skipped: paid in full on {human_date(paid)}")  # type: ignore[arg-type]
+    elif outcome == "condition":
+        parts.append(f"skipped: condition is false: {sp.when_text}")
+    elif outcome == "planned" and sp.deadline is not None:
+        final = rolled if pause is None else cal.roll_ordinal(pause[1] + 1, "following")
+        raw_dl = _shift(final, sp.deadline, cal)
+        text = f"deadline + {sp.deadline.text} = {human_date(raw_dl)}"
+        if not cal.is_business_ordinal(raw_dl):
+            name = cal.closure_name(dt.date.fromordinal(raw_dl))
+            if sp.deadline_roll == "none":
+                text += f", {name}; not moved"
+            else:
+                moved = cal.roll_ordinal(raw_dl, sp.deadline_roll)
+                text += f", {name}; {_ROLL_WORDS[sp.deadline_roll]} {human_date(moved)}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None = None) -> Schedule:
+    """The schedule of one case, as known on `as_of` (events after it are ignored)."""
+    if not isinstance(case, Case):
+        case = case_from_data(case)
+    facts = check_case(plan, case)
+    run = _Run(plan, case, as_of, facts)
+    try:
+        for sp in plan.steps:
+            run.step(sp)
+    except CalendarError as e:
+        raise CaseError([Finding(e.code, e.message, "<case>", 0, 0, ("due_date",))]) from None
+    positions = plan.positions
+    actions = sorted(
+        run.actions,
+        key=lambda a: (a.date_ordinal is None, a.date_ordinal or 0, positions[a.step], a.occurrence or 0),
+    )
+    return Schedule(case.id, plan.ruleset, as_of, tuple(actions))

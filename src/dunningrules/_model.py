@@ -1,0 +1,208 @@
+"""The typed form of a ruleset (DSL version 1) and of a case.
+
+These pydantic models are the runtime form of the published contract
+``schemas/ruleset.schema.json``; that file is generated from them by
+``scripts/generate_schema.py`` and a test keeps the two identical.  Models are
+frozen and refuse unknown keys.  Expressions (``at``, ``when``, ``until``,
+``after``, ``every``) are kept as text here; the compiler parses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+ACTION_TYPES: tuple[str, ...] = (
+    "invoice",
+    "reminder",
+    "debt_collection_notice",
+    "payment_demand",
+    "transfer_to_collection",
+    "eviction_warning",
+    "eviction_petition",
+    "lease_termination",
+    "payment_order_application",
+    "social_services_notice",
+    "debtor_information",
+    "ruling",
+    "eviction_enforcement",
+    "distraint",
+    "long_term_monitoring",
+    "limitation_interruption",
+    "creditor_status_link",
+    "settlement",
+)
+CHANNELS: tuple[str, ...] = (
+    "letter", "registered_letter", "email", "sms", "e-filing", "phone", "portal",
+)
+RECIPIENTS: tuple[str, ...] = (
+    "debtor", "guarantor", "creditor", "collection_agency", "enforcement_officer",
+    "enforcement_authority", "social_services", "court",
+)
+ROLLS = Literal["following", "preceding", "modified_following", "none"]
+CUSTOM = r"^x-[a-z][a-z0-9_-]*$"
+Custom = Annotated[str, StringConstraints(pattern=CUSTOM)]
+
+Identifier = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(-[a-z0-9][a-z0-9_]*)*$", max_length=64)
+]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Calendar(_Model):
+    """Which days are business days for this ruleset."""
+
+    country: Literal["NO", "SE", "DK", "FI"]
+    """Country whose public holidays apply (ISO 3166 alpha-2, always quoted in YAML: "NO")."""
+    categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]] = Field(
+        default_factory=lambda: ["public"], min_length=1
+    )
+    """Holiday categories of the `holidays` package; Sweden's midsommarafton, julafton and
+    nyårsafton are category `de_facto`."""
+    closed: list[Annotated[str, StringConstraints(pattern=r"^(\d{4}-)?\d{2}-\d{2}$")]] = []
+    """Extra closing days: `MM-DD` every year, or `YYYY-MM-DD` once."""
+    weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sat", "sun"]
+    """Weekdays that are never business days."""
+
+
+class FactDecl(_Model):
+    """A case fact the ruleset reads, with its type and default."""
+
+    type: Literal["boolean", "number", "string"]
+    default: bool | Decimal | int | str | None = None
+    """Value used when a case does not give the fact; without one the fact is required."""
+    description: ShortText | None = None
+
+
+class Deadline(_Model):
+    """How long the recipient has, counted from the action's date."""
+
+    after: Expression
+    """An offset: `14 days`, `8 days`, `10 business days`, `2 weeks`, `1 month`."""
+    roll: ROLLS = "following"
+    """What to do when the last day is not a business day; `none` keeps it (inkassoloven § 9)."""
+
+
+class Repeat(_Model):
+    """Make a step recur: an action every `every` until the `until` date."""
+
+    every: Expression
+    """Interval: `6 months`, `4 weeks`, `90 days`."""
+    until: Expression
+    """Date expression; no occurrence after it: `due + 3 years`."""
+    max: int = Field(default=120, ge=1, le=600)
+    """Upper bound on occurrences."""
+
+
+class Step(_Model):
+    """One action the process may take."""
+
+    id: Identifier
+    """Unique step id; other steps refer to it (`collection-notice.deadline + 1 day`)."""
+    action: Literal[ACTION_TYPES] | Custom  # type: ignore[valid-type]
+    """Action type from the vocabulary, or a custom `x-...` type."""
+    at: Expression
+    """When: `due + 5 days`, `reminder-1 + 2 business days`, `event.service_completed + 21 days`."""
+    title: ShortText | None = None
+    roll: ROLLS | None = None
+    """Roll convention for the date; default from `defaults.roll`."""
+    when: Expression | None = None
+    """Condition on case facts; the step is skipped when false: `outstanding > 0 and not facts.x`."""
+    channels: list[Literal[CHANNELS] | Custom] = []  # type: ignore[valid-type]
+    recipient: Literal[RECIPIENTS] | Custom | None = None  # type: ignore[valid-type]
+    """Who receives it; default from `defaults.recipient`."""
+    deadline: Deadline | None = None
+    legal_basis: ShortText | None = None
+    repeat: Repeat | None = None
+    on_pause: Literal["shift", "skip"] | None = None
+    """Override of `pause.policy` for this step."""
+    notes: LongText | None = None
+
+
+class Pause(_Model):
+    """Periods in which no step lands."""
+
+    during: list[Literal["dispute"]] = ["dispute"]
+    """`dispute`: from a `dispute_opened` event to the next `dispute_resolved`."""
+    policy: Literal["shift", "skip"] = "shift"
+    """`shift`: a step inside a pause moves to the first business day after it; `skip`: it is skipped."""
+
+
+class Defaults(_Model):
+    """Values a step gets when it does not say otherwise."""
+
+    roll: ROLLS = "following"
+    recipient: Literal[RECIPIENTS] | Custom = "debtor"  # type: ignore[valid-type]
+
+
+class Ruleset(_Model):
+    """A collection process: DSL version 1."""
+
+    dunningrules: Literal[1]
+    """DSL version."""
+    id: Identifier
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    """Version of this ruleset (a string: quote it, `"2026.1"`)."""
+    title: ShortText
+    description: LongText | None = None
+    jurisdiction: Literal["NO", "SE", "DK", "FI"]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    language: Literal["nb", "nn", "sv", "da", "fi", "en"]
+    calendar: Calendar
+    parameters: dict[Identifier, Decimal | int | bool | str] = {}
+    """Named values, used as `params.NAME` in offsets and conditions."""
+    facts: dict[Identifier, FactDecl] = {}
+    """Case facts this ruleset reads (`facts.NAME` in conditions)."""
+    defaults: Defaults = Defaults()
+    pause: Pause = Pause()
+    stop_when: list[Literal["paid"]] = ["paid"]
+    """`paid`: once the claim is paid in full, every later step is skipped."""
+    steps: list[Step] = Field(min_length=1)
+
+    _origin: Any = PrivateAttr(default=None)
+
+
+# --------------------------------------------------------------------------- case
+
+EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class Debtor(_Model):
+    """Who owes.  Extra attributes are kept for templates but not read by conditions."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+    kind: Literal["person", "organisation"] = "person"
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class Event(_Model):
+    """Something that happened to the case: `payment` (with `amount`), `dispute_opened`,
+    `dispute_resolved`, `service_completed`, or any other named event."""
+
+    type: EventType
+    date: dt.date
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class Case(_Model):
+    """A tenancy's unpaid claim and what has happened to it."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    due_date: dt.date
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    debtor: Debtor | None = None
+    facts: dict[str, bool | Decimal | str | None] = {}
+    events: list[Event] = Field(default=[], max_length=10_000)

@@ -1,0 +1,111 @@
+"""What evaluation produces: a Schedule of Actions, and its JSON form.
+
+These are plain frozen dataclasses rather than pydantic models: a batch run
+creates millions of them, and they only ever hold values the engine made.
+A reason is kept as a formatter and its arguments and only formatted when
+read, so a caller that never looks at it does not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["planned", "skipped", "waiting"]
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@functools.lru_cache(maxsize=8192)
+def human_date(ordinal: int) -> str:
+    """`Thu 2 Apr 2026`: the form reasons use (cached; batch runs repeat dates)."""
+    d = dt.date.fromordinal(ordinal)
+    return f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+@functools.lru_cache(maxsize=8192)
+def iso_date(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetRef:
+    """Which ruleset produced a schedule: id, version and the sha256 of its content."""
+
+    id: str
+    version: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One scheduled (or skipped, or waiting) action."""
+
+    step: str
+    action: str
+    status: Status
+    date_ordinal: int | None
+    deadline_ordinal: int | None
+    channels: tuple[str, ...]
+    recipient: str
+    legal_basis: str | None
+    title: str | None
+    occurrence: int | None
+    why: tuple[Any, ...] = field(repr=False)
+    """A formatter and its arguments; `reason` calls it (formatting is deferred)."""
+
+    @property
+    def date(self) -> dt.date | None:
+        return None if self.date_ordinal is None else dt.date.fromordinal(self.date_ordinal)
+
+    @property
+    def deadline(self) -> dt.date | None:
+        o = self.deadline_ordinal
+        return None if o is None else dt.date.fromordinal(o)
+
+    @property
+    def reason(self) -> str:
+        return self.why[0](*self.why[1:])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object for an action (DESIGN.md, Schedule)."""
+        d, dl = self.date_ordinal, self.deadline_ordinal
+        return {
+            "step": self.step,
+            "action": self.action,
+            "date": None if d is None else iso_date(d),
+            "status": self.status,
+            "channels": list(self.channels),
+            "recipient": self.recipient,
+            "deadline": None if dl is None else iso_date(dl),
+            "legal_basis": self.legal_basis,
+            "reason": self.why[0](*self.why[1:]),
+            "title": self.title,
+            "occurrence": self.occurrence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Every action of one case, in date order (waiting actions, which have no date, last)."""
+
+    case: str
+    ruleset: RulesetRef
+    as_of: dt.date | None
+    actions: tuple[Action, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "ruleset": self.ruleset.to_dict(),
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "actions": [a.to_dict() for a in self.actions],
+        }
+
+    def planned(self) -> list[Action]:
+        return [a for a in self.actions if a.status == "planned"]

@@ -1,0 +1,153 @@
+"""The published JSON Schema, generated from the models, and validation against it.
+
+The schema is what editors use for completion (`# yaml-language-server:
+$schema=...`) and what the loader checks a ruleset tree against before the
+models see it: jsonschema reports every violation with its path, which the
+located tree turns into line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from typing import Any
+
+import jsonschema
+from pydantic.json_schema import GenerateJsonSchema
+
+from ._errors import Finding
+from ._model import Ruleset
+from ._yaml import Located
+
+SCHEMA_ID = "https://dunningrules.dev/schemas/ruleset.schema.json"
+YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+
+
+class _Generator(GenerateJsonSchema):
+    """Pydantic's generator, tidied for a published contract."""
+
+    def nullable_schema(self, schema: Any) -> dict[str, Any]:
+        # `x: str | None = None` means "may be left out", not "may be null":
+        # a bare `legal_basis:` in YAML is almost always a mistake.
+        return self.generate_inner(schema["schema"])
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def generate(self, schema: Any, mode: Any = "validation") -> dict[str, Any]:
+        out = super().generate(schema, mode)
+        out.pop("title", None)
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": SCHEMA_ID,
+            "title": "dunningrules ruleset (DSL version 1)",
+            **out,
+        }
+
+
+@functools.cache
+def ruleset_schema() -> dict[str, Any]:
+    """The JSON Schema of a ruleset, as published in schemas/ruleset.schema.json."""
+    schema = Ruleset.model_json_schema(schema_generator=_Generator)
+    for model in schema.get("$defs", {}).values():
+        model.pop("title", None)
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(ruleset_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(ruleset_schema())
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"number {value}"
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _leaves(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For anyOf/oneOf, the branch error that says most about what was meant."""
+    while error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    return error
+
+
+def _finding(located: Located, error: jsonschema.ValidationError) -> list[Finding]:
+    error = _leaves(error) if error.validator in ("anyOf", "oneOf") else error
+    pointer = tuple(error.absolute_path)
+    where = ".".join(str(p) for p in pointer) or "the ruleset"
+    kind, instance, expected = error.validator, error.instance, error.validator_value
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in instance:
+            if key not in allowed:
+                out.append(
+                    located.finding(
+                        "unknown-key",
+                        f"unknown key {key!r} in {where}{_suggest(key, allowed)}"
+                        f" (allowed: {', '.join(allowed)})",
+                        (*pointer, key),
+                        key=True,
+                    )
+                )
+        return out
+    if kind == "required":
+        missing = [k for k in expected if k not in instance]
+        return [
+            located.finding("missing-key", f"{where} needs the key {k!r}", pointer, key=bool(pointer))
+            for k in missing
+        ]
+    if kind == "type":
+        want = expected if isinstance(expected, str) else " or ".join(expected)
+        msg = f"{where} must be {want}, not {_describe(instance)}"
+        if want == "boolean" and isinstance(instance, str) and instance.lower() in YAML11_BOOLEANS:
+            msg += "; only true and false are booleans here"
+        if isinstance(instance, (bool, int)) and want == "string":
+            msg += "; quote it"
+        return [located.finding("wrong-type", msg, pointer)]
+    if kind in ("enum", "const"):
+        options = [str(o) for o in (expected if kind == "enum" else [expected])]
+        hint = _suggest(str(instance), options) if isinstance(instance, str) else ""
+        if pointer and pointer[-1] == "action" or "action" in pointer[-2:]:
+            hint += "; custom action types are written x-name"
+        return [
+            located.finding(
+                "invalid-value",
+                f"{where} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}",
+                pointer,
+            )
+        ]
+    if kind == "pattern":
+        return [
+            located.finding(
+                "invalid-format", f"{where} is {_describe(instance)}, which does not match {expected}", pointer
+            )
+        ]
+    return [located.finding("invalid-value", f"{where}: {error.message}", pointer)]
+
+
+def validate_tree(located: Located) -> list[Finding]:
+    """Every schema violation of a loaded ruleset tree, located."""
+    findings: list[Finding] = []
+    for error in _validator().iter_errors(located.data):
+        findings.extend(_finding(located, error))
+    return findings
