@@ -251,10 +251,10 @@ class _Run:
             return
         for k in range(sp.repeat_max):
             raw = _shift(base, sp.repeat_every, self.cal, k) if k else base
-            if raw > until or not self.occurrence(sp, raw, k + 1):
+            if raw > until or not self.occurrence(sp, raw, k + 1, k):
                 break
 
-    def occurrence(self, sp: StepPlan, raw: int, occurrence: int | None) -> bool:
+    def occurrence(self, sp: StepPlan, raw: int, occurrence: int | None, repeats: int = 0) -> bool:
         """Plan, skip or park one occurrence; False when no later occurrence can happen."""
         cal = self.cal
         o = rolled = cal.roll_ordinal(raw, sp.roll)
@@ -263,29 +263,29 @@ class _Run:
             if start <= o <= end and (self.paid_in_full is None or self.paid_in_full > o):
                 pause = (start, end)
                 if sp.on_pause == "skip":
-                    self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "pause-skip"),
+                    self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "pause-skip", repeats),
                               occurrence)
                     return True
                 if end == OPEN:
                     self.emit(sp, "waiting", None, None,
-                              (_why, sp, cal, raw, rolled, pause, None, "pause-open"), occurrence)
+                              (_why, sp, cal, raw, rolled, pause, None, "pause-open", repeats), occurrence)
                     return False
                 o = cal.roll_ordinal(end + 1, "following")
         full = self.paid_in_full
         if full is not None and o >= full:
-            self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, full, "paid"), occurrence)
+            self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, full, "paid", repeats), occurrence)
             return False
         when = sp.when
         if when is not None:
             self.scope.date = o
             if not when(self.scope):
-                self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "condition"),
+                self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "condition", repeats),
                           occurrence)
                 return True
         deadline = None
         if sp.deadline is not None:
             deadline = cal.roll_ordinal(_shift(o, sp.deadline, cal), sp.deadline_roll)
-        self.emit(sp, "planned", o, deadline, (_why, sp, cal, raw, rolled, pause, None, "planned"), occurrence)
+        self.emit(sp, "planned", o, deadline, (_why, sp, cal, raw, rolled, pause, None, "planned", repeats), occurrence)
         return True
 
     def emit(self, sp: StepPlan, status: str, o: int | None, deadline: int | None, why: tuple[Any, ...],
@@ -305,9 +305,10 @@ def _why_blocked(at_text: str, why: str) -> str:
 
 
 def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, int] | None,
-         paid: int | None, outcome: str) -> str:
+         paid: int | None, outcome: str, repeats: int = 0) -> str:
     """The reason an action got its date and status, with the arithmetic shown."""
-    parts = [f"{sp.at_text} = {human_date(raw)}"]
+    every = f" + {repeats} × {sp.repeat_every.text}" if repeats else ""  # type: ignore[union-attr]
+    parts = [f"{sp.at_text}{every} = {human_date(raw)}"]
     if rolled != raw:
         parts[0] += f", {cal.closure_name(dt.date.fromordinal(raw))}"
         parts.append(f"{_ROLL_WORDS[sp.roll]} {human_date(rolled)}")

@@ -528,7 +528,7 @@ class _Parser:
             tok = self.tok
             if self.is_op(tok, "-") and self.peek().kind == "num":  # a negative number is still a literal
                 self.take()
-                items.append(self.node(Literal, -self.take().value, tok.pos))
+                items.append(self.node(Literal, self.take().value.copy_negate(), tok.pos))  # exact, context-free
             elif tok.kind in ("num", "str") or self.is_word(tok, "true", "false", "null"):
                 items.append(self.literal())
             else:
