@@ -10,9 +10,10 @@ of them.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -97,6 +98,16 @@ class Plan:
     stop_when_paid: bool
     positions: dict[str, int]        # step id -> position in the ruleset (orders same-day actions)
     source: Ruleset
+    # What evaluation reads beyond the due date, payments-in-full, pauses and facts: a case's
+    # schedule is a pure function of these, which is what makes `memo` valid.
+    reads_money: bool                # a condition reads amount, outstanding or paid
+    debtor_attrs: tuple[str, ...]    # debtor attributes conditions read
+    event_names: tuple[str, ...]     # events used as anchors or in conditions
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property
+    def ruleset_json(self) -> str:
+        return json.dumps(self.ruleset.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
 def content_sha256(data: Any) -> str:
@@ -117,6 +128,7 @@ class _Compiler:
         self.findings: list[Finding] = []
         self.index = {s.id: i for i, s in enumerate(ruleset.steps)}
         self.deps: dict[int, set[int]] = {i: set() for i in range(len(ruleset.steps))}
+        self.reads: set[tuple[str, str]] = set()
 
     # -- locating -----------------------------------------------------------
     def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int = 0) -> None:
@@ -163,6 +175,7 @@ class _Compiler:
         if anchor.kind == "due":
             return DatePlan("due", None, (), offsets)
         if anchor.kind == "event":
+            self.reads.add(("event", anchor.name))
             return DatePlan("event", anchor.name, (), offsets)
         idx = self.step_ref(anchor.name, pointer, anchor.pos, owner)
         if anchor.kind == "step_deadline" and idx >= 0 and self.rs.steps[idx].deadline is None:
@@ -225,6 +238,8 @@ class _Compiler:
             )
 
         if not rest and head in CASE_NAMES:
+            if head in ("amount", "outstanding", "paid"):
+                self.reads.add(("money", head))
             return _CASE_GETTERS[head], CASE_NAMES[head]
         if head == "facts" and len(rest) == 1:
             decl = self.rs.facts.get(rest[0])
@@ -242,9 +257,11 @@ class _Compiler:
             if rest[0] not in DEBTOR_NAMES:
                 raise unknown("debtor has " + ", ".join(DEBTOR_NAMES), list(DEBTOR_NAMES))
             attr = rest[0]
+            self.reads.add(("debtor", attr))
             return (lambda s: s.debtor_attr(attr)), DEBTOR_NAMES[attr]
         if head == "event" and len(rest) == 1:
             event = rest[0]
+            self.reads.add(("event", event))
             return (lambda s: s.event_happened(event)), "boolean"
         if head in self.index and len(rest) == 1:
             if rest[0] not in STEP_STATUS_NAMES:
@@ -390,6 +407,9 @@ class _Compiler:
             stop_when_paid="paid" in self.rs.stop_when,
             positions={s.id: i for i, s in enumerate(self.rs.steps)},
             source=self.rs,
+            reads_money=any(kind == "money" for kind, _ in self.reads),
+            debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),
+            event_names=tuple(sorted(n for kind, n in self.reads if kind == "event")),
         )
 
 

@@ -18,6 +18,8 @@ integer arithmetic plus calendar table look-ups.  A step's life:
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -152,6 +154,7 @@ class _Scope:
         return self.statuses[idx]
 
 
+@functools.lru_cache(maxsize=65536)
 def _add_months(o: int, months: int) -> int:
     d = dt.date.fromordinal(o)
     y, m = divmod(d.month - 1 + months, 12)
@@ -178,39 +181,68 @@ def _shift(o: int, offsets: Offsets, cal: Calendar, times: int = 1) -> int:
     return o
 
 
-class _Run:
-    """The state of one evaluation."""
+MEMO_LIMIT = 200_000  # schedules kept per plan; the memo is emptied when it is full
+
+
+class _Inputs:
+    """Everything about a case that evaluation reads, derived once; `key` identifies it."""
+
+    __slots__ = ("due", "paid_in_full", "pauses", "first_event", "payments", "key")
 
     def __init__(self, plan: Plan, case: Case, as_of: dt.date | None, facts: dict[str, Any]) -> None:
-        self.plan, self.cal = plan, plan.calendar
-        n = len(plan.source.steps)
-        self.dates: list[int | None] = [None] * n
-        self.deadlines: list[int | None] = [None] * n
-        self.actions: list[Action] = []
         events = case.events if as_of is None else [e for e in case.events if e.date <= as_of]
-        events = sorted(events, key=lambda e: e.date)
-        scope = self.scope = _Scope()
-        scope.due = case.due_date.toordinal()
-        scope.amount, scope.currency, scope.facts, scope.debtor = case.amount, case.currency, facts, case.debtor
-        scope.payments, scope.first_event, scope.statuses = [], {}, [None] * n
+        if len(events) > 1:
+            events = sorted(events, key=lambda e: e.date)
+        self.due = case.due_date.toordinal()
         self.paid_in_full: int | None = None
         self.pauses: list[tuple[int, int]] = []
+        self.first_event: dict[str, int] = {}
+        self.payments: list[tuple[int, Decimal]] = []
         paid, opened = Decimal(0), None
+        pause = "dispute" in plan.pause_during
         for e in events:
             o = e.date.toordinal()
-            scope.first_event.setdefault(e.type, o)
+            self.first_event.setdefault(e.type, o)
             if e.type == "payment":
-                scope.payments.append((o, e.amount))
+                self.payments.append((o, e.amount))  # type: ignore[arg-type]
                 paid += e.amount  # type: ignore[operator]
                 if self.paid_in_full is None and paid >= case.amount and plan.stop_when_paid:
                     self.paid_in_full = o
-            elif e.type == "dispute_opened" and "dispute" in plan.pause_during and opened is None:
+            elif e.type == "dispute_opened" and pause and opened is None:
                 opened = o
             elif e.type == "dispute_resolved" and opened is not None:
                 self.pauses.append((opened, o))
                 opened = None
         if opened is not None:
             self.pauses.append((opened, OPEN))
+        debtor = case.debtor
+        self.key = (
+            self.due,
+            self.paid_in_full,
+            tuple(self.pauses),
+            tuple([self.first_event.get(n) for n in plan.event_names]) if plan.event_names else (),
+            tuple(facts.values()) if facts else (),
+            tuple([None if debtor is None else getattr(debtor, a) for a in plan.debtor_attrs])
+            if plan.debtor_attrs else (),
+            (case.amount, tuple(self.payments)) if plan.reads_money else None,
+        )
+
+
+class _Run:
+    """The state of one evaluation."""
+
+    def __init__(self, plan: Plan, case: Case, inputs: _Inputs, facts: dict[str, Any]) -> None:
+        self.plan, self.cal = plan, plan.calendar
+        n = len(plan.source.steps)
+        self.dates: list[int | None] = [None] * n
+        self.deadlines: list[int | None] = [None] * n
+        self.actions: list[Action] = []
+        self.paid_in_full = inputs.paid_in_full
+        self.pauses = inputs.pauses
+        scope = self.scope = _Scope()
+        scope.due = inputs.due
+        scope.amount, scope.currency, scope.facts, scope.debtor = case.amount, case.currency, facts, case.debtor
+        scope.payments, scope.first_event, scope.statuses = inputs.payments, inputs.first_event, [None] * n
 
     def resolve(self, dp: DatePlan) -> int | _Blocked:
         kind = dp.kind
@@ -343,12 +375,15 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
     return "; ".join(parts)
 
 
-def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None = None) -> Schedule:
-    """The schedule of one case, as known on `as_of` (events after it are ignored)."""
-    if not isinstance(case, Case):
-        case = case_from_data(case)
+def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> list[Any]:
+    """The memo entry [actions, actions JSON or None] for a case, computed on a miss."""
     facts = check_case(plan, case)
-    run = _Run(plan, case, as_of, facts)
+    inputs = _Inputs(plan, case, as_of, facts)
+    memo = plan.memo
+    entry = memo.get(inputs.key)
+    if entry is not None:
+        return entry
+    run = _Run(plan, case, inputs, facts)
     try:
         for sp in plan.steps:
             run.step(sp)
@@ -359,4 +394,31 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
         run.actions,
         key=lambda a: (a.date_ordinal is None, a.date_ordinal or 0, positions[a.step], a.occurrence or 0),
     )
-    return Schedule(case.id, plan.ruleset, as_of, tuple(actions))
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    entry = memo[inputs.key] = [tuple(actions), None]
+    return entry
+
+
+def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None = None) -> Schedule:
+    """The schedule of one case, as known on `as_of` (events after it are ignored).
+
+    Pure: the same plan, case and as_of always give the same schedule.  Schedules
+    are memoised inside the plan on exactly what evaluation reads (see `_Inputs`),
+    so cases that share a due date and history cost one dictionary look-up.
+    """
+    if not isinstance(case, Case):
+        case = case_from_data(case)
+    return Schedule(case.id, plan.ruleset, as_of, _actions(plan, case, as_of)[0])
+
+
+def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
+    """`json.dumps(evaluate(plan, case, as_of).to_dict())` in compact form, reusing the
+    memoised JSON of the actions: the batch (JSON Lines) path."""
+    entry = _actions(plan, case, as_of)
+    if entry[1] is None:
+        entry[1] = json.dumps([a.to_dict() for a in entry[0]], ensure_ascii=False, separators=(",", ":"))
+    return "".join((
+        '{"case":', json.dumps(case.id, ensure_ascii=False), ',"ruleset":', plan.ruleset_json,
+        ',"as_of":', "null" if as_of is None else f'"{as_of.isoformat()}"', ',"actions":', entry[1], "}",
+    ))

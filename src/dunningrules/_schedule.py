@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["planned", "skipped", "waiting"]
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -42,9 +42,13 @@ class RulesetRef:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One scheduled (or skipped, or waiting) action."""
+class Action(NamedTuple):
+    """One scheduled (or skipped, or waiting) action.
+
+    A NamedTuple rather than a dataclass: it is immutable, and cheap to make
+    in the millions.  Dates are kept as ordinals; `date` and `deadline` give
+    `datetime.date`s.
+    """
 
     step: str
     action: str
@@ -56,12 +60,13 @@ class Action:
     legal_basis: str | None
     title: str | None
     occurrence: int | None
-    why: tuple[Any, ...] = field(repr=False)
+    why: tuple[Any, ...]
     """A formatter and its arguments; `reason` calls it (formatting is deferred)."""
 
     @property
     def date(self) -> dt.date | None:
-        return None if self.date_ordinal is None else dt.date.fromordinal(self.date_ordinal)
+        o = self.date_ordinal
+        return None if o is None else dt.date.fromordinal(o)
 
     @property
     def deadline(self) -> dt.date | None:

@@ -1,0 +1,136 @@
+"""Measure dunningrules' speed; prints figures, asserts nothing.
+
+    python benchmarks/bench.py [--cases N] [--jsonl-cases N]
+
+1. In-process: µs per case for evaluate(plan, case) on pre-validated cases,
+   for each shipped ruleset (compile once, evaluate many).
+2. End to end: `dunningrules schedule RULESET FILE.jsonl` (in-process CLI,
+   output to /dev/null) against the I/O floor measured in the same run: read
+   the same file, json.loads and json.dumps each line, write to /dev/null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from dunningrules import case_from_data, compile, evaluate, load_ruleset
+from dunningrules._cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+RULESETS = {"no": ROOT / "rulesets/no/standard.yaml", "se": ROOT / "rulesets/se/standard.yaml"}
+CURRENCY = {"no": "NOK", "se": "SEK"}
+
+
+def synthetic_cases(n: int, country: str, seed: int = 7) -> list[dict]:
+    """Due dates across 2026-2027; a third with partial payments, a tenth with a dispute,
+    a tenth paid in full, some served (SE)."""
+    rng = random.Random(seed)
+    start = dt.date(2026, 1, 1).toordinal()
+    cases = []
+    for i in range(n):
+        due = dt.date.fromordinal(start + rng.randrange(730))
+        amount = Decimal(rng.randrange(500000, 1500000)) / 100
+        events: list[dict] = []
+        r = rng.random()
+        if r < 0.33:
+            events.append({"type": "payment", "date": (due + dt.timedelta(days=rng.randrange(1, 30))).isoformat(),
+                           "amount": str((amount / 3).quantize(Decimal("0.01")))})
+        elif r < 0.43:
+            opened = due + dt.timedelta(days=rng.randrange(3, 20))
+            events.append({"type": "dispute_opened", "date": opened.isoformat()})
+            events.append({"type": "dispute_resolved",
+                           "date": (opened + dt.timedelta(days=rng.randrange(1, 25))).isoformat()})
+        elif r < 0.53:
+            events.append({"type": "payment", "date": (due + dt.timedelta(days=rng.randrange(1, 40))).isoformat(),
+                           "amount": str(amount)})
+        if country == "se" and rng.random() < 0.5:
+            events.append({"type": "service_completed",
+                           "date": (due + dt.timedelta(days=rng.randrange(20, 40))).isoformat()})
+        cases.append({"id": f"{country.upper()}-{i:07d}", "due_date": due.isoformat(), "amount": str(amount),
+                      "currency": CURRENCY[country], "debtor": {"name": f"Tenant {i}", "language": "nb"},
+                      "facts": {}, "events": events})
+    return cases
+
+
+def in_process(country: str, n: int) -> tuple[float, float, float]:
+    """µs per case: one pass over n cases with a fresh plan (its memo empty), the same
+    with every case unique (no memo hits possible), and a second pass (all hits)."""
+    ruleset = load_ruleset(RULESETS[country])
+    cases = [case_from_data(c) for c in synthetic_cases(n, country)]
+    unique = [case_from_data({**c, "facts": {}, "amount": str(Decimal(c["amount"]) + i)})
+              for i, c in enumerate(synthetic_cases(n, country, seed=11))]
+    evaluate(compile(ruleset), cases[0])  # warm module-level caches (calendar, date formats)
+
+    def one_pass(plan, batch) -> float:
+        t0 = time.perf_counter()
+        for c in batch:
+            evaluate(plan, c)
+        return (time.perf_counter() - t0) / len(batch) * 1e6
+
+    fresh = compile(ruleset)
+    first = one_pass(fresh, cases)
+    second = one_pass(fresh, cases)
+    plan = compile(ruleset)
+    plan.memo.clear()
+    no_hits = one_pass(_NoMemo(plan), unique)
+    return first, no_hits, second
+
+
+class _NoMemo:
+    """A plan whose memo never keeps anything: the cost of computing every schedule."""
+
+    def __init__(self, plan):
+        self.__dict__.update({f: getattr(plan, f) for f in plan.__dataclass_fields__})
+        self.memo = _Forget()
+
+
+class _Forget(dict):
+    def __setitem__(self, key, value):
+        pass
+
+
+def end_to_end(country: str, n: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        path.write_text("".join(json.dumps(c) + "\n" for c in synthetic_cases(n, country)))
+        with open(os.devnull, "w") as sink:
+            t0 = time.perf_counter()
+            with path.open() as f:
+                for line in f:
+                    sink.write(json.dumps(json.loads(line, parse_float=Decimal), default=str) + "\n")
+            floor = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            code = run(["schedule", str(RULESETS[country]), str(path)], stdout=sink, stderr=sys.stderr)
+            full = time.perf_counter() - t0
+        if code != 0:
+            raise SystemExit(f"schedule exited {code}")
+    return floor, full
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=20_000, help="cases for the in-process figure")
+    ap.add_argument("--jsonl-cases", type=int, default=100_000, help="cases for the JSONL figure")
+    args = ap.parse_args()
+    print(f"python {sys.version.split()[0]}, {args.cases:,} cases in process, {args.jsonl_cases:,} in JSONL")
+    for country in ("no", "se"):
+        first, no_hits, second = in_process(country, args.cases)
+        print(f"{country}-standard  evaluate: {first:6.2f} µs/case (one pass, fresh plan); "
+              f"{no_hits:6.2f} µs/case with no memo hits; {second:5.2f} µs/case second pass")
+    for country in ("no", "se"):
+        floor, full = end_to_end(country, args.jsonl_cases)
+        print(f"{country}-standard  JSONL end to end: {full:6.2f} s; I/O floor (json parse + dump): "
+              f"{floor:5.2f} s; ratio {full / floor:4.2f}x; {full / args.jsonl_cases * 1e6:6.1f} µs/case")
+
+
+if __name__ == "__main__":
+    main()
