@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import sys
 from decimal import Decimal
@@ -16,7 +17,10 @@ from typing import IO, Any, Iterator
 
 from ._compile import Plan, compile
 from ._errors import CaseError, DunningRulesError, Finding, InvalidInputError
-from ._evaluate import case_from_data, evaluate
+from pydantic import ValidationError
+
+from ._evaluate import case_from_data, evaluate, schedule_json
+from ._model import Case
 from ._load import load_ruleset, read_bounded
 from ._schedule import Schedule
 from ._yaml import load_yaml
@@ -94,70 +98,117 @@ def _read_text(path: str, stdin: IO[str]) -> str:
     return read_bounded(path, MAX_CASE_FILE).decode("utf-8")
 
 
-def _cases(path: str, stdin: IO[str]) -> Iterator[tuple[str, int, Any]]:
-    """(text, line offset, parsed JSON or a Finding) for each case in the input."""
-    text = _read_text(path, stdin)
-    name = "<stdin>" if path == "-" else path
-    stripped = text.lstrip()
-    whole_document = path.endswith(".json") or (path == "-" and stripped.startswith("["))
-    if not whole_document and path == "-":
-        try:  # stdin holding one pretty-printed object is not JSON Lines
-            yield text, 0, json.loads(text, parse_float=Decimal)
-            return
-        except json.JSONDecodeError:
-            pass
-    if whole_document:
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as e:
-            yield text, 0, _json_error(e, name)
-            return
-        if isinstance(data, list):
-            for i, item in enumerate(data):
-                yield text, 0, (item, (i,))
-        else:
-            yield text, 0, (data, ())
+def _lines(path: str, stdin: IO[str]) -> Iterator[str]:
+    """The lines of a JSON Lines input, streamed: a batch may hold millions of cases."""
+    if path == "-":
+        yield from stdin
         return
-    for n, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        if len(line) > MAX_CASE_LINE:
-            yield line, n, Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name,
-                                   n + 1, 1)
-            continue
+    try:
+        with open(path, encoding="utf-8") as f:
+            yield from f
+    except OSError as e:
+        raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
+
+
+def _documents(text: str, name: str) -> Iterator[tuple[Any, tuple[Any, ...]] | Finding]:
+    """(case data, JSON path prefix) for each case of a whole JSON document: one object or a list."""
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as e:
+        yield _json_error(e, name)
+        return
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield item, (i,)
+    else:
+        yield data, ()
+
+
+def _is_one_document(text: str) -> bool:
+    """Whether stdin holds one JSON document (perhaps pretty-printed) rather than JSON Lines."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _case_or_findings(data: Any, name: str) -> Case | list[Finding]:
+    if not isinstance(data, dict):
+        return [Finding("case-invalid", "a case is a JSON object", name, 0, 0, ())]
+    try:
+        return case_from_data(data, name)
+    except CaseError as e:
+        return e.findings
+
+
+class _Output:
+    """Writes schedules in the chosen format; reports case problems located in their input."""
+
+    def __init__(self, plan: Plan, args: argparse.Namespace, name: str, batch: bool,
+                 stdout: IO[str], stderr: IO[str]) -> None:
+        self.plan, self.as_of, self.name, self.batch = plan, args.as_of, name, batch
+        self.table = args.format == "table"
+        self.stdout, self.stderr = stdout, stderr
+        self.failed = False
+
+    def fail(self, findings: list[Finding]) -> None:
+        self.failed = True
+        _print_findings(findings, self.stderr)
+
+    def case(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...], line_offset: int) -> None:
         try:
-            yield line, n, (json.loads(line, parse_float=Decimal), ())
-        except json.JSONDecodeError as e:
-            yield line, n, _json_error(e, name, n)
+            if isinstance(case, list):
+                raise CaseError(case)
+            if self.table:
+                out = render_table(evaluate(self.plan, case, as_of=self.as_of))
+            elif self.batch:
+                out = schedule_json(self.plan, case, self.as_of) + "\n"
+            else:
+                schedule = evaluate(self.plan, case, as_of=self.as_of)
+                out = json.dumps(schedule.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        except CaseError as e:
+            self.fail([_locate(_reroot(f, prefix), text, self.name, line_offset) for f in e.findings])
+            return
+        self.stdout.write(out)
 
 
 def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str],
               stderr: IO[str]) -> int:
     name = "<stdin>" if args.case == "-" else args.case
-    batch = args.case.endswith(".jsonl") or args.case == "-"
-    failed = False
-    for text, line_offset, item in _cases(args.case, stdin):
-        if isinstance(item, Finding):
-            _print_findings([item], stderr)
-            failed = True
+    if args.case == "-":
+        text: str | None = stdin.read()
+        whole = text.lstrip().startswith("[") or _is_one_document(text)
+        stdin = io.StringIO(text)
+    else:
+        whole = args.case.endswith(".json")
+        text = _read_text(args.case, stdin) if whole else None
+    out = _Output(plan, args, name, not whole, stdout, stderr)
+    if whole:
+        for item in _documents(text, name):  # type: ignore[arg-type]
+            if isinstance(item, Finding):
+                out.fail([item])
+            else:
+                out.case(_case_or_findings(item[0], name), text, item[1], 0)  # type: ignore[arg-type]
+        return EXIT_INVALID if out.failed else EXIT_OK
+    validate_json = Case.model_validate_json
+    for n, line in enumerate(_lines(args.case, stdin)):
+        if not line.strip():
             continue
-        data, prefix = item
-        try:
-            if not isinstance(data, dict):
-                raise CaseError([Finding("case-invalid", "a case is a JSON object", name, 0, 0, ())])
-            schedule = evaluate(plan, case_from_data(data, name), as_of=args.as_of)
-        except CaseError as e:
-            failed = True
-            _print_findings([_locate(_reroot(f, prefix), text, name, line_offset) for f in e.findings],
-                            stderr)
+        if len(line) > MAX_CASE_LINE:
+            out.fail([Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name, n + 1, 1)])
             continue
-        if args.format == "table":
-            stdout.write(render_table(schedule))
-        elif batch:
-            stdout.write(json.dumps(schedule.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
-        else:
-            stdout.write(json.dumps(schedule.to_dict(), ensure_ascii=False, indent=2) + "\n")
-    return EXIT_INVALID if failed else EXIT_OK
+        try:  # fast path: pydantic-core parses and validates the line in one go
+            case: Case | list[Finding] = validate_json(line)
+        except ValidationError:  # slow path, only to say exactly what is wrong
+            try:
+                data = json.loads(line, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                out.fail([_json_error(e, name, n)])
+                continue
+            case = _case_or_findings(data, name)
+        out.case(case, line, (), n)
+    return EXIT_INVALID if out.failed else EXIT_OK
 
 
 def _reroot(f: Finding, prefix: tuple[Any, ...]) -> Finding:
@@ -241,3 +292,7 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
         return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a bug of ours: still one located line, never a traceback
+        where = getattr(ns, "ruleset", None) or "dunningrules"
+        print(f"{where}:0:0: internal-error: {type(e).__name__}: {e} (please report this)", file=stderr)
+        return EXIT_INVALID

@@ -10,7 +10,6 @@ of them.
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -93,21 +92,19 @@ class Plan:
     currency: str
     calendar: Calendar
     steps: tuple[StepPlan, ...]      # in evaluation (dependency) order
+    listed: tuple[StepPlan, ...]     # in the ruleset's order (index = StepPlan.index)
     facts: tuple[FactPlan, ...]
     pause_during: tuple[str, ...]
     stop_when_paid: bool
-    positions: dict[str, int]        # step id -> position in the ruleset (orders same-day actions)
     source: Ruleset
     # What evaluation reads beyond the due date, payments-in-full, pauses and facts: a case's
     # schedule is a pure function of these, which is what makes `memo` valid.
     reads_money: bool                # a condition reads amount, outstanding or paid
     debtor_attrs: tuple[str, ...]    # debtor attributes conditions read
     event_names: tuple[str, ...]     # events used as anchors or in conditions
+    ruleset_json: str                # the schedule's "ruleset" object, serialised once
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @functools.cached_property
-    def ruleset_json(self) -> str:
-        return json.dumps(self.ruleset.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    fragments: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def content_sha256(data: Any) -> str:
@@ -396,16 +393,18 @@ class _Compiler:
             raise RulesetError(self.findings)
         origin = self.origin
         sha = origin.sha256 if origin is not None else content_sha256(self.rs.model_dump(mode="json"))
+        ref = RulesetRef(self.rs.id, self.rs.version, sha)
         return Plan(
-            ruleset=RulesetRef(self.rs.id, self.rs.version, sha),
+            ruleset=ref,
+            ruleset_json=json.dumps(ref.to_dict(), ensure_ascii=False, separators=(",", ":")),
             title=self.rs.title,
             currency=self.rs.currency,
             calendar=calendar,
             steps=tuple(plans[i] for i in order),  # type: ignore[misc]
+            listed=tuple(plans),  # type: ignore[arg-type]
             facts=facts,
             pause_during=tuple(self.rs.pause.during),
             stop_when_paid="paid" in self.rs.stop_when,
-            positions={s.id: i for i, s in enumerate(self.rs.steps)},
             source=self.rs,
             reads_money=any(kind == "money" for kind, _ in self.reads),
             debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),

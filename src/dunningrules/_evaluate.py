@@ -272,14 +272,14 @@ class _Run:
     def step(self, sp: StepPlan) -> None:
         base = self.resolve(sp.at)
         if isinstance(base, _Blocked):
-            self.emit(sp, base.status, None, None, (_why_blocked, sp.at_text, base.why), None)
+            self.emit(sp, base.status, None, None, ("blocked", sp.at_text, base.why), None)
             return
         if sp.repeat_every is None:
             self.occurrence(sp, base, None)
             return
         until = self.resolve(sp.repeat_until)  # type: ignore[arg-type]
         if isinstance(until, _Blocked):
-            self.emit(sp, until.status, None, None, (_why_blocked, "repeat until", until.why), None)
+            self.emit(sp, until.status, None, None, ("blocked", "repeat until", until.why), None)
             return
         for k in range(sp.repeat_max):
             raw = _shift(base, sp.repeat_every, self.cal, k) if k else base
@@ -295,29 +295,29 @@ class _Run:
             if start <= o <= end and (self.paid_in_full is None or self.paid_in_full > o):
                 pause = (start, end)
                 if sp.on_pause == "skip":
-                    self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "pause-skip", repeats),
+                    self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "pause-skip", repeats),
                               occurrence)
                     return True
                 if end == OPEN:
                     self.emit(sp, "waiting", None, None,
-                              (_why, sp, cal, raw, rolled, pause, None, "pause-open", repeats), occurrence)
+                              ("at", raw, rolled, pause, None, "pause-open", repeats), occurrence)
                     return False
                 o = cal.roll_ordinal(end + 1, "following")
         full = self.paid_in_full
         if full is not None and o >= full:
-            self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, full, "paid", repeats), occurrence)
+            self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, full, "paid", repeats), occurrence)
             return False
         when = sp.when
         if when is not None:
             self.scope.date = o
             if not when(self.scope):
-                self.emit(sp, "skipped", o, None, (_why, sp, cal, raw, rolled, pause, None, "condition", repeats),
+                self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "condition", repeats),
                           occurrence)
                 return True
         deadline = None
         if sp.deadline is not None:
             deadline = cal.roll_ordinal(_shift(o, sp.deadline, cal), sp.deadline_roll)
-        self.emit(sp, "planned", o, deadline, (_why, sp, cal, raw, rolled, pause, None, "planned", repeats), occurrence)
+        self.emit(sp, "planned", o, deadline, ("at", raw, rolled, pause, None, "planned", repeats), occurrence)
         return True
 
     def emit(self, sp: StepPlan, status: str, o: int | None, deadline: int | None, why: tuple[Any, ...],
@@ -328,8 +328,20 @@ class _Run:
             statuses[idx] = status
             if status == "planned":
                 self.dates[idx], self.deadlines[idx] = o, deadline
-        self.actions.append(Action(sp.id, sp.action, status, o, deadline, sp.channels,  # type: ignore[arg-type]
-                                   sp.recipient, sp.legal_basis, sp.title, occurrence, why))
+        # A plain tuple of plain values: what the memo keeps (see Schedule).
+        self.actions.append((idx, status, o, deadline, occurrence, why))
+
+
+def build_actions(plan: Plan, raw: tuple[Any, ...]) -> tuple[Action, ...]:
+    """Actions from the memo's compact form."""
+    listed, cal = plan.listed, plan.calendar
+    out = []
+    for idx, status, o, deadline, occurrence, why in raw:
+        sp = listed[idx]
+        reason = (_why_blocked, *why[1:]) if why[0] == "blocked" else (_why, sp, cal, *why[1:])
+        out.append(Action(sp.id, sp.action, status, o, deadline, sp.channels, sp.recipient,
+                          sp.legal_basis, sp.title, occurrence, reason))
+    return tuple(out)
 
 
 def _why_blocked(at_text: str, why: str) -> str:
@@ -389,11 +401,7 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> list[Any]:
             run.step(sp)
     except CalendarError as e:
         raise CaseError([Finding(e.code, e.message, "<case>", 0, 0, ("due_date",))]) from None
-    positions = plan.positions
-    actions = sorted(
-        run.actions,
-        key=lambda a: (a.date_ordinal is None, a.date_ordinal or 0, positions[a.step], a.occurrence or 0),
-    )
+    actions = sorted(run.actions, key=lambda a: (a[2] is None, a[2] or 0, a[0], a[4] or 0))
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     entry = memo[inputs.key] = [tuple(actions), None]
@@ -409,7 +417,8 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     """
     if not isinstance(case, Case):
         case = case_from_data(case)
-    return Schedule(case.id, plan.ruleset, as_of, _actions(plan, case, as_of)[0])
+    return Schedule(case.id, plan.ruleset, as_of, _actions(plan, case, as_of)[0],
+                    functools.partial(build_actions, plan))
 
 
 def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
@@ -417,7 +426,18 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
     memoised JSON of the actions: the batch (JSON Lines) path."""
     entry = _actions(plan, case, as_of)
     if entry[1] is None:
-        entry[1] = json.dumps([a.to_dict() for a in entry[0]], ensure_ascii=False, separators=(",", ":"))
+        # Schedules that differ share most actions: serialise each distinct one once.
+        fragments = plan.fragments
+        if len(fragments) >= MEMO_LIMIT:
+            fragments.clear()
+        parts = []
+        for raw in entry[0]:
+            text = fragments.get(raw)
+            if text is None:
+                action = build_actions(plan, (raw,))[0]
+                text = fragments[raw] = json.dumps(action.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            parts.append(text)
+        entry[1] = "[" + ",".join(parts) + "]"
     return "".join((
         '{"case":', json.dumps(case.id, ensure_ascii=False), ',"ruleset":', plan.ruleset_json,
         ',"as_of":', "null" if as_of is None else f'"{as_of.isoformat()}"', ',"actions":', entry[1], "}",

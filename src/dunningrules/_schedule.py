@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Callable, Literal, NamedTuple
 
 Status = Literal["planned", "skipped", "waiting"]
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -95,16 +95,44 @@ class Action(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
 class Schedule:
-    """Every action of one case, in date order (waiting actions, which have no date, last)."""
+    """Every action of one case, in date order (waiting actions, which have no date, last).
 
-    case: str
-    ruleset: RulesetRef
-    as_of: dt.date | None
-    actions: tuple[Action, ...]
+    `actions` are built on first access from the compact form the plan's memo
+    keeps (plain tuples, which cost the garbage collector nothing); a batch run
+    that only writes JSON never builds them.
+    """
+
+    __slots__ = ("case", "ruleset", "as_of", "_raw", "_build", "_actions")
+
+    def __init__(self, case: str, ruleset: RulesetRef, as_of: dt.date | None, raw: tuple[Any, ...],
+                 build: Callable[[tuple[Any, ...]], tuple[Action, ...]]) -> None:
+        self.case = case
+        self.ruleset = ruleset
+        self.as_of = as_of
+        self._raw = raw
+        self._build = build
+        self._actions: tuple[Action, ...] | None = None
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        if self._actions is None:
+            self._actions = self._build(self._raw)
+        return self._actions
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return (self.case, self.ruleset, self.as_of, self.actions) == (
+            other.case, other.ruleset, other.as_of, other.actions)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Schedule(case={self.case!r}, ruleset={self.ruleset.id!r}, actions={len(self.actions)})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object for a schedule (DESIGN.md, Schedule)."""
         return {
             "case": self.case,
             "ruleset": self.ruleset.to_dict(),
