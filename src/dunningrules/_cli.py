@@ -8,6 +8,7 @@ stderr as ``PATH:LINE:COL: CODE: message``; never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
@@ -193,6 +194,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         return EXIT_INVALID if out.failed else EXIT_OK
     validate_json = Case.model_validate_json
     for n, line in enumerate(_lines(args.case, stdin)):
+        line = line.rstrip("\r\n")  # so a truncated line's error is located on that line
         if not line.strip():
             continue
         if len(line) > MAX_CASE_LINE:
@@ -265,7 +267,8 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
     stdin = stdin or sys.stdin
     parser = build_parser()
     try:
-        ns = parser.parse_args(args)
+        with contextlib.redirect_stdout(stdout):  # --help prints to the stdout we were given
+            ns = parser.parse_args(args)
     except _UsageError as e:
         print(e, file=stderr)
         return EXIT_USAGE

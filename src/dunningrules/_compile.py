@@ -73,6 +73,10 @@ class StepPlan:
     repeat_until: DatePlan | None
     repeat_max: int
     on_pause: str
+    # Pure look-ups filled as cases are evaluated: anchor -> (raw, rolled) date of this step,
+    # and date -> rolled deadline.  Ordinals only, so the garbage collector ignores them.
+    dates: dict[int, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    deadlines: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

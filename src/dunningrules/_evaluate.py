@@ -244,17 +244,19 @@ class _Run:
         scope.amount, scope.currency, scope.facts, scope.debtor = case.amount, case.currency, facts, case.debtor
         scope.payments, scope.first_event, scope.statuses = inputs.payments, inputs.first_event, [None] * n
 
-    def resolve(self, dp: DatePlan) -> int | _Blocked:
+    def resolve(self, dp: DatePlan, with_offsets: bool = True) -> int | _Blocked:
+        """The date `dp` names, or why there is none; the top-level offsets only if asked."""
         kind = dp.kind
         if kind == "due":
             o: int | _Blocked = self.scope.due
         elif kind == "step_date" or kind == "step_deadline":
             idx: int = dp.ref  # type: ignore[assignment]
             status = self.scope.statuses[idx]
-            step_id = self.plan.source.steps[idx].id
             if status != "planned":
-                return _Blocked(status, f"{'waiting for' if status == 'waiting' else 'skipped: anchor'} "
-                                f"step {step_id}{'' if status == 'waiting' else ' was skipped'}")
+                step_id = self.plan.listed[idx].id
+                if status == "waiting":
+                    return _Blocked("waiting", f"waiting for step {step_id}")
+                return _Blocked("skipped", f"skipped: anchor step {step_id} was skipped")
             o = (self.dates if kind == "step_date" else self.deadlines)[idx]  # type: ignore[assignment]
         elif kind == "event":
             first = self.scope.first_event.get(dp.ref)  # type: ignore[arg-type]
@@ -267,32 +269,44 @@ class _Run:
             if blocked:
                 return next((b for b in blocked if b.status == "skipped"), blocked[0])
             o = max(values) if kind == "max" else min(values)  # type: ignore[type-var]
-        return _shift(o, dp.offsets, self.cal) if dp.offsets.parts else o  # type: ignore[arg-type]
+        if with_offsets and dp.offsets.parts:
+            return _shift(o, dp.offsets, self.cal)  # type: ignore[arg-type]
+        return o
 
     def step(self, sp: StepPlan) -> None:
-        base = self.resolve(sp.at)
-        if isinstance(base, _Blocked):
-            self.emit(sp, base.status, None, None, ("blocked", sp.at_text, base.why), None)
+        anchor = self.resolve(sp.at, with_offsets=False)
+        if isinstance(anchor, _Blocked):
+            self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
             return
         if sp.repeat_every is None:
-            self.occurrence(sp, base, None)
+            dates = sp.dates.get(anchor)
+            if dates is None:
+                raw = _shift(anchor, sp.at.offsets, self.cal)
+                dates = sp.dates[anchor] = (raw, self.cal.roll_ordinal(raw, sp.roll))
+            self.occurrence(sp, dates[0], dates[1], None)
             return
+        base = _shift(anchor, sp.at.offsets, self.cal)
         until = self.resolve(sp.repeat_until)  # type: ignore[arg-type]
         if isinstance(until, _Blocked):
             self.emit(sp, until.status, None, None, ("blocked", "repeat until", until.why), None)
             return
+        if base > until:
+            self.emit(sp, "skipped", None, None, ("blocked", f"{sp.at_text} = {human_date(base)}",
+                      f"skipped: after the repeat limit {human_date(until)}"), None)
+            return
+        cal = self.cal
         for k in range(sp.repeat_max):
-            raw = _shift(base, sp.repeat_every, self.cal, k) if k else base
-            if raw > until or not self.occurrence(sp, raw, k + 1, k):
+            raw = _shift(base, sp.repeat_every, cal, k) if k else base
+            if raw > until or not self.occurrence(sp, raw, cal.roll_ordinal(raw, sp.roll), k + 1, k):
                 break
 
-    def occurrence(self, sp: StepPlan, raw: int, occurrence: int | None, repeats: int = 0) -> bool:
+    def occurrence(self, sp: StepPlan, raw: int, rolled: int, occurrence: int | None, repeats: int = 0) -> bool:
         """Plan, skip or park one occurrence; False when no later occurrence can happen."""
-        cal = self.cal
-        o = rolled = cal.roll_ordinal(raw, sp.roll)
+        o = rolled
         pause = None
+        full = self.paid_in_full
         for start, end in self.pauses:
-            if start <= o <= end and (self.paid_in_full is None or self.paid_in_full > o):
+            if start <= o <= end and (full is None or full > o):
                 pause = (start, end)
                 if sp.on_pause == "skip":
                     self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "pause-skip", repeats),
@@ -302,8 +316,7 @@ class _Run:
                     self.emit(sp, "waiting", None, None,
                               ("at", raw, rolled, pause, None, "pause-open", repeats), occurrence)
                     return False
-                o = cal.roll_ordinal(end + 1, "following")
-        full = self.paid_in_full
+                o = self.cal.roll_ordinal(end + 1, "following")
         if full is not None and o >= full:
             self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, full, "paid", repeats), occurrence)
             return False
@@ -316,7 +329,10 @@ class _Run:
                 return True
         deadline = None
         if sp.deadline is not None:
-            deadline = cal.roll_ordinal(_shift(o, sp.deadline, cal), sp.deadline_roll)
+            deadline = sp.deadlines.get(o)
+            if deadline is None:
+                deadline = sp.deadlines[o] = self.cal.roll_ordinal(_shift(o, sp.deadline, self.cal),
+                                                                   sp.deadline_roll)
         self.emit(sp, "planned", o, deadline, ("at", raw, rolled, pause, None, "planned", repeats), occurrence)
         return True
 
@@ -363,7 +379,8 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
         if outcome == "pause-open":
             parts.append(f"paused: dispute opened {human_date(start)} is not resolved")
             return "; ".join(parts)
-        span = f"dispute pause {human_date(start)} to {human_date(end)}"
+        span = (f"dispute pause from {human_date(start)} (not resolved)" if end == OPEN
+                else f"dispute pause {human_date(start)} to {human_date(end)}")
         if outcome == "pause-skip":
             parts.append(f"skipped: inside {span}")
             return "; ".join(parts)

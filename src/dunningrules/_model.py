@@ -63,7 +63,7 @@ class Calendar(_Model):
 
     country: Literal["NO", "SE", "DK", "FI"]
     """Country whose public holidays apply (ISO 3166 alpha-2, always quoted in YAML: "NO")."""
-    categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]] = Field(
+    categories: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
         default_factory=lambda: ["public"], min_length=1
     )
     """Holiday categories of the `holidays` package; Sweden's midsommarafton, julafton and

@@ -22,6 +22,17 @@ from ._yaml import Located
 
 SCHEMA_ID = "https://dunningrules.dev/schemas/ruleset.schema.json"
 YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+# What the model's patterns mean, in words, for messages.
+PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*(-[a-z0-9][a-z0-9_]*)*$":
+        "an identifier: lowercase letters, digits and _, parts joined by single hyphens, "
+        "starting with a letter (reminder-1)",
+    r"^x-[a-z][a-z0-9_-]*$": "a custom name x-something (lowercase)",
+    r"^[A-Z]{3}$": "a three-letter currency code in capitals (NOK, SEK)",
+    r"^(\d{4}-)?\d{2}-\d{2}$": "a closing day MM-DD (every year) or YYYY-MM-DD (once)",
+    r"^[a-z][a-z0-9_]*$": "a lowercase name (letters, digits, _)",
+    r"^[a-z]{2}$": "a two-letter language code (nb, sv, en)",
+}
 
 
 class _Generator(GenerateJsonSchema):
@@ -127,8 +138,8 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
     if kind in ("enum", "const"):
         options = [str(o) for o in (expected if kind == "enum" else [expected])]
         hint = _suggest(str(instance), options) if isinstance(instance, str) else ""
-        if pointer and pointer[-1] == "action" or "action" in pointer[-2:]:
-            hint += "; custom action types are written x-name"
+        if any(p in ("action", "channels", "recipient") for p in pointer[-2:]):
+            hint += " (custom values are written x-name)"
         return [
             located.finding(
                 "invalid-value",
@@ -137,11 +148,8 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
             )
         ]
     if kind == "pattern":
-        return [
-            located.finding(
-                "invalid-format", f"{where} is {_describe(instance)}, which does not match {expected}", pointer
-            )
-        ]
+        wanted = PATTERN_WORDS.get(expected, f"text matching {expected}")
+        return [located.finding("invalid-format", f"{where} is {_describe(instance)}; expected {wanted}", pointer)]
     return [located.finding("invalid-value", f"{where}: {error.message}", pointer)]
 
 
