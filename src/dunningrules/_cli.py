@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import datetime as dt
 import io
 import json
+import re
 import sys
 from decimal import Decimal
 from typing import IO, Any, Iterator
@@ -24,7 +26,8 @@ from ._evaluate import case_from_data, evaluate, schedule_json
 from ._model import Case
 from ._load import load_ruleset, read_bounded
 from ._schedule import Schedule
-from ._yaml import load_yaml
+from ._jsonpos import locate_json
+from ._yaml import Located
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_LINT = 0, 1, 2, 3
 MAX_CASE_FILE = 2_000_000_000  # a JSON Lines batch may be large; it is streamed line by line
@@ -81,12 +84,14 @@ def _print_findings(findings: list[Finding], stderr: IO[str]) -> None:
 
 def _locate(finding: Finding, text: str, path: str, line_offset: int = 0) -> Finding:
     """Give a case finding the line and column of its JSON path in `text`."""
-    line = col = 1
-    try:
-        line, col = load_yaml(text, path).where(finding.pointer)
-    except DunningRulesError:
-        pass
+    line, col = _positions(text, path).where(finding.pointer)
     return Finding(finding.code, finding.message, path, line + line_offset, col, finding.pointer)
+
+
+@functools.lru_cache(maxsize=4)
+def _positions(text: str, path: str) -> Located:
+    # Cached: a .json list with many bad cases is scanned once, not once per case.
+    return locate_json(text, path)
 
 
 def _json_error(e: json.JSONDecodeError, path: str, line_offset: int = 0) -> Finding:
@@ -118,6 +123,9 @@ def _documents(text: str, name: str) -> Iterator[tuple[Any, tuple[Any, ...]] | F
     except json.JSONDecodeError as e:
         yield _json_error(e, name)
         return
+    except (RecursionError, ValueError) as e:  # absurd nesting; integers past Python's digit limit
+        yield _json_limit(e, text, name, 0)
+        return
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield item, (i,)
@@ -125,13 +133,36 @@ def _documents(text: str, name: str) -> Iterator[tuple[Any, tuple[Any, ...]] | F
         yield data, ()
 
 
+def _json_limit(e: Exception, text: str, path: str, line_offset: int) -> Finding:
+    """A JSON text that json cannot hold: nested past the recursion limit, or a number with
+    thousands of digits (located at that number)."""
+    if isinstance(e, RecursionError):
+        return Finding("case-too-large", "the JSON is nested too deeply", path, line_offset + 1, 1)
+    digits = re.search(r"[0-9]{1000,}", text)
+    line, col = (1, 1)
+    if digits:
+        line = text.count("\n", 0, digits.start()) + 1
+        col = digits.start() - (text.rfind("\n", 0, digits.start()) + 1) + 1
+    return Finding("case-too-large", "a number has too many digits", path, line + line_offset, col)
+
+
 def _is_one_document(text: str) -> bool:
-    """Whether stdin holds one JSON document (perhaps pretty-printed) rather than JSON Lines."""
+    """Whether stdin holds one JSON document (perhaps pretty-printed, perhaps broken) rather than
+    JSON Lines: true when the whole text parses, or when it opens with '{' but its first line alone
+    is not a complete JSON value."""
     try:
         json.loads(text)
-    except json.JSONDecodeError:
+        return True
+    except (ValueError, RecursionError):
+        pass
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
         return False
-    return True
+    try:
+        json.loads(stripped.splitlines()[0])
+    except (ValueError, RecursionError):
+        return True
+    return False
 
 
 def _case_or_findings(data: Any, name: str) -> Case | list[Finding]:
@@ -207,6 +238,9 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
                 data = json.loads(line, parse_float=Decimal)
             except json.JSONDecodeError as e:
                 out.fail([_json_error(e, name, n)])
+                continue
+            except (RecursionError, ValueError) as e:
+                out.fail([_json_limit(e, line, name, n)])
                 continue
             case = _case_or_findings(data, name)
         out.case(case, line, (), n)

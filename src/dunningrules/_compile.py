@@ -21,6 +21,7 @@ from ._calendar import Calendar, CalendarSpec, build_calendar, check_spec
 from ._errors import CalendarError, Finding, RulesetError
 from ._model import Ruleset, Step
 from ._schedule import RulesetRef
+from ._schema import YAML11_BOOLEANS
 
 # Names a condition may read besides facts, params, debtor, steps and events.
 CASE_NAMES: dict[str, str] = {
@@ -132,11 +133,14 @@ class _Compiler:
         self.reads: set[tuple[str, str]] = set()
 
     # -- locating -----------------------------------------------------------
-    def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int = 0) -> None:
+    def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int | None = None) -> None:
+        """Record a finding at the node `pointer`, or at character `pos` of its text."""
         if self.origin is not None:
-            f = self.origin.located.finding(code, message, pointer)
-            if pos:
-                f = Finding(f.code, f.message, f.path, f.line, f.col + pos, f.pointer)
+            if pos is None:
+                line, col = self.origin.located.where(pointer)
+            else:
+                line, col = self.origin.locate(pointer, pos)
+            f = Finding(code, message, self.origin.path, line, col, pointer)
         else:
             f = Finding(code, message, "<ruleset>", 0, 0, pointer)
         self.findings.append(f)
@@ -271,8 +275,15 @@ class _Compiler:
             self.deps[owner].add(idx)
             status = rest[0]
             return (lambda s: s.step_status(idx) == status), "boolean"
-        options = [*CASE_NAMES, "facts.", "params.", "debtor.", "event.", *self.index]
-        raise unknown("not a case value, fact, parameter, debtor attribute, event or step", options)
+        options = [*CASE_NAMES, "facts", "params", "debtor", "event", *self.index]
+        close = difflib.get_close_matches(head, options, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ex.ExprError(
+            "expr-unknown-name",
+            f"unknown name {'.'.join(parts)}: not a case value, fact, parameter, debtor attribute, "
+            f"event or step{hint}",
+            name.pos,
+        )
 
     # -- whole ruleset ------------------------------------------------------
     def calendar(self) -> Calendar | None:
@@ -280,7 +291,14 @@ class _Compiler:
         spec = CalendarSpec(c.country, tuple(c.categories), tuple(c.closed), tuple(c.weekend))
         problems = check_spec(spec)
         for fld, code, message in problems:
-            self.error(code, message, ("calendar", fld))
+            pointer: tuple[str | int, ...] = ("calendar", fld)
+            items = getattr(spec, fld, ())
+            # Point at the offending item of a list, not at the list.
+            for i, item in enumerate(items if isinstance(items, tuple) else ()):
+                if f'"{item}"' in message or f"'{item}'" in message:
+                    pointer = ("calendar", fld, i)
+                    break
+            self.error(code, message, pointer)
         if c.country != self.rs.jurisdiction:
             self.error(
                 "calendar-country",
@@ -303,9 +321,12 @@ class _Compiler:
             if has_default and not isinstance(decl.default, FACT_TYPES[decl.type]) or (
                 decl.type == "number" and isinstance(decl.default, bool)
             ):
+                hint = ""
+                if decl.type == "boolean" and str(decl.default).lower() in YAML11_BOOLEANS:
+                    hint = "; only true and false are booleans here"
                 self.error(
                     "wrong-type",
-                    f"facts.{name}.default must be a {decl.type}, not {decl.default!r}",
+                    f"facts.{name}.default must be a {decl.type}, not {decl.default!r}{hint}",
                     ("facts", name, "default"),
                 )
             out.append(FactPlan(name, decl.type, decl.default, not has_default))

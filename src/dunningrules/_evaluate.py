@@ -18,6 +18,7 @@ integer arithmetic plus calendar table look-ups.  A step's life:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ from pydantic import ValidationError
 from ._calendar import Calendar
 from ._compile import DatePlan, Offsets, Plan, StepPlan
 from ._errors import CalendarError, CaseError, Finding
-from ._model import Case
+from ._model import Case, Debtor, Event
 from ._schedule import Action, Schedule, human_date
 
 OPEN = 10**8  # end ordinal of a pause that has no dispute_resolved yet
@@ -47,18 +48,38 @@ def case_from_data(data: Mapping[str, Any], path: str = "<case>") -> Case:
         raise CaseError([_case_finding(err, path) for err in e.errors()]) from None
 
 
+def json_value(value: Any) -> str:
+    """A value as it is written in JSON, for messages (true, 1.50, "x"), never a Python repr."""
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:
+        return "a value"
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed where `loc` points, for did-you-mean."""
+    parents = [p for p in loc[:-1] if isinstance(p, str)]
+    model = {"events": Event, "debtor": Debtor}.get(parents[-1] if parents else "", Case)
+    return list(model.model_fields)
+
+
 def _case_finding(err: Any, path: str) -> Finding:
     loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc) or "the case"
     kind = err["type"]
+    given = json_value(err.get("input"))
     if kind == "missing":
         code, msg = "case-missing-field", f"{where} is required"
     elif kind == "extra_forbidden":
-        code, msg = "case-unknown-field", f"unknown field {where}"
+        close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        code, msg = "case-unknown-field", f"unknown field {where}{hint}"
     elif kind.startswith("date") or loc[-1:] in (("due_date",), ("date",)):
-        code, msg = "case-invalid-date", f"{where} must be a real date YYYY-MM-DD, not {err.get('input')!r}"
+        code, msg = "case-invalid-date", f"{where} must be a real date YYYY-MM-DD, not {given}"
     elif kind in ("greater_than", "greater_than_equal"):
-        code, msg = "case-negative-amount", f"{where} must be greater than 0, not {err.get('input')}"
+        code, msg = "case-negative-amount", f"{where} must be greater than 0, not {given}"
     else:
         code, msg = "case-invalid", f"{where}: {err['msg']}"
     return Finding(code, msg, path, 0, 0, loc)
@@ -86,7 +107,7 @@ def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
                 isinstance(value, str) if fact.type == "string" else
                 isinstance(value, (int, Decimal)) and not isinstance(value, bool))
             if not ok:
-                bad("case-fact-type", f"facts.{fact.name} must be a {fact.type}, not {value!r}",
+                bad("case-fact-type", f"facts.{fact.name} must be a {fact.type}, not {json_value(value)}",
                     ("facts", fact.name))
             facts[fact.name] = value
         elif fact.required:

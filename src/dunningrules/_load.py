@@ -22,11 +22,62 @@ from ._yaml import MAX_BYTES, Located, load_yaml
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a ruleset came from: its file, its located tree, its content hash."""
+    """Where a ruleset came from: its file, its located tree, its content hash, its text."""
 
     path: str
     located: Located
     sha256: str
+    text: str = ""
+
+    def locate(self, pointer: tuple[str | int, ...], pos: int = 0) -> tuple[int, int]:
+        """Line and column of character `pos` of the scalar at `pointer`.
+
+        YAML hands us the scalar's value, not its spelling: quotes are gone and a
+        multi-line or block scalar has its line breaks folded.  So walk the source
+        from where the scalar starts, matching the value's characters and letting
+        any run of white space stand for any other, to find where `pos` really is.
+        """
+        line, col = self.located.where(pointer)
+        lines = self.text.splitlines()
+        if not 0 < line <= len(lines):
+            return line, col
+        value = self.located.data
+        for key in pointer:
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                return line, col
+        if not isinstance(value, str):
+            return line, col
+        l, c = line - 1, col - 1
+        opener = lines[l][c:c + 1]
+        if opener in ("|", ">"):  # block scalar: the text starts on the next non-blank line
+            l += 1
+            while l < len(lines) and not lines[l].strip():
+                l += 1
+            if l == len(lines):
+                return line, col
+            c = len(lines[l]) - len(lines[l].lstrip())
+        elif opener in ("'", '"'):
+            c += 1
+
+        def skip_space(l: int, c: int) -> tuple[int, int]:
+            while l < len(lines):
+                if c < len(lines[l]) and lines[l][c] in " \t":
+                    c += 1
+                elif c >= len(lines[l]) and l + 1 < len(lines):
+                    l, c = l + 1, 0
+                else:
+                    break
+            return l, c
+
+        for ch in value[:pos]:
+            if ch.isspace():
+                continue
+            l, c = skip_space(l, c)
+            c += 1
+        l, c = skip_space(l, c)
+        return l + 1, c + 1
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
@@ -60,7 +111,8 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
                             tuple(err["loc"]))
             for err in e.errors()
         ]) from None
-    ruleset._origin = Origin(path, located, content_sha256(located.data))
+    source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    ruleset._origin = Origin(path, located, content_sha256(located.data), source)
     compile(ruleset)  # semantic checks: references, cycles, expressions, calendar
     return ruleset
 

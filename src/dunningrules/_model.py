@@ -13,7 +13,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+import re
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictBool, StrictStr, StringConstraints
 
 ACTION_TYPES: tuple[str, ...] = (
     "invoice",
@@ -174,6 +176,17 @@ class Ruleset(_Model):
 # --------------------------------------------------------------------------- case
 
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # Legal dates have no time: "2026-04-01T00:00:00" is refused, not read as a date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"must be a date YYYY-MM-DD, not {value!r}")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Debtor(_Model):
@@ -191,7 +204,7 @@ class Event(_Model):
     `dispute_resolved`, `service_completed`, or any other named event."""
 
     type: EventType
-    date: dt.date
+    date: IsoDate
     amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -200,9 +213,10 @@ class Case(_Model):
     """A tenancy's unpaid claim and what has happened to it."""
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    due_date: dt.date
+    due_date: IsoDate
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     debtor: Debtor | None = None
-    facts: dict[str, bool | Decimal | str | None] = {}
+    facts: dict[str, StrictBool | Decimal | StrictStr | None] = {}
+    """Facts the ruleset declares; 1 is a number, never true."""
     events: list[Event] = Field(default=[], max_length=10_000)
