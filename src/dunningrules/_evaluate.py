@@ -333,6 +333,10 @@ class _Run:
                     self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "pause-skip", repeats),
                               occurrence)
                     return True
+                if end == OPEN and full is not None:  # paid in full: nothing waits for the dispute
+                    self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, full, "paid", repeats),
+                              occurrence)
+                    return False
                 if end == OPEN:
                     self.emit(sp, "waiting", None, None,
                               ("at", raw, rolled, pause, None, "pause-open", repeats), occurrence)
@@ -405,7 +409,10 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
         if outcome == "pause-skip":
             parts.append(f"skipped: inside {span}")
             return "; ".join(parts)
-        parts.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
+        if end == OPEN:
+            parts.append(f"inside {span}")
+        else:
+            parts.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
     if outcome == "paid":
         parts.append(f"skipped: paid in full on {human_date(paid)}")  # type: ignore[arg-type]
     elif outcome == "condition":

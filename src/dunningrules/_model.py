@@ -15,7 +15,17 @@ from typing import Annotated, Any, Literal
 
 import re
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictBool, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+)
 
 ACTION_TYPES: tuple[str, ...] = (
     "invoice",
@@ -189,6 +199,18 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def _fact_number_json(value: Decimal) -> int | float | str:
+    # A number fact must come back as a JSON number (pydantic writes Decimals as strings, which
+    # would read back as string facts).  Exact when it can be; a string only if a float would lose it.
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else str(value)
+
+
+FactNumber = Annotated[Decimal, PlainSerializer(_fact_number_json, when_used="json")]
+
+
 class Debtor(_Model):
     """Who owes.  Extra attributes are kept for templates but not read by conditions."""
 
@@ -217,6 +239,6 @@ class Case(_Model):
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     debtor: Debtor | None = None
-    facts: dict[str, StrictBool | Decimal | StrictStr | None] = {}
+    facts: dict[str, StrictBool | FactNumber | StrictStr | None] = {}
     """Facts the ruleset declares; 1 is a number, never true."""
     events: list[Event] = Field(default=[], max_length=10_000)
