@@ -100,12 +100,13 @@ def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
         bad("calendar-range", f"due_date {case.due_date} is outside the calendar range "
             f"{cal.first}..{cal.last}", ("due_date",))
     facts: dict[str, Any] = {}
+    given = case.facts
     for fact in plan.facts:
-        if fact.name in case.facts and case.facts[fact.name] is not None:
-            value = case.facts[fact.name]
-            ok = isinstance(value, bool) if fact.type == "boolean" else (
-                isinstance(value, str) if fact.type == "string" else
-                isinstance(value, (int, Decimal)) and not isinstance(value, bool))
+        value = given.get(fact.name)
+        if value is not None:
+            kind = type(value)
+            ok = kind is bool if fact.type == "boolean" else (
+                kind is str if fact.type == "string" else kind is not bool and isinstance(value, (int, Decimal)))
             if not ok:
                 bad("case-fact-type", f"facts.{fact.name} must be a {fact.type}, not {json_value(value)}",
                     ("facts", fact.name))
@@ -115,19 +116,24 @@ def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
                 ("facts",))
         else:
             facts[fact.name] = fact.default
-    open_dispute = False
+    disputes = False
     for i, event in enumerate(case.events):
-        if event.type == "payment" and event.amount is None:
-            bad("case-invalid", "a payment event needs an amount", ("events", i))
-        if event.type != "payment" and event.amount is not None:
+        if event.type == "payment":
+            if event.amount is None:
+                bad("case-invalid", "a payment event needs an amount", ("events", i))
+        elif event.amount is not None:
             bad("case-invalid", f"a {event.type} event has no amount", ("events", i, "amount"))
-    for i, event in sorted(enumerate(case.events), key=lambda p: p[1].date):
-        if event.type == "dispute_opened":
-            open_dispute = True
         elif event.type == "dispute_resolved":
-            if not open_dispute:
-                bad("case-event-order", "dispute_resolved without an earlier dispute_opened", ("events", i))
-            open_dispute = False
+            disputes = True
+    if disputes:
+        open_dispute = False
+        for i, event in sorted(enumerate(case.events), key=lambda p: p[1].date):
+            if event.type == "dispute_opened":
+                open_dispute = True
+            elif event.type == "dispute_resolved":
+                if not open_dispute:
+                    bad("case-event-order", "dispute_resolved without an earlier dispute_opened", ("events", i))
+                open_dispute = False
     if problems:
         raise CaseError(problems)
     return facts
@@ -211,14 +217,20 @@ class _Inputs:
     __slots__ = ("due", "paid_in_full", "pauses", "first_event", "payments", "key")
 
     def __init__(self, plan: Plan, case: Case, as_of: dt.date | None, facts: dict[str, Any]) -> None:
-        events = case.events if as_of is None else [e for e in case.events if e.date <= as_of]
-        if len(events) > 1:
-            events = sorted(events, key=lambda e: e.date)
-        self.due = case.due_date.toordinal()
+        self.due = due = case.due_date.toordinal()
         self.paid_in_full: int | None = None
         self.pauses: list[tuple[int, int]] = []
         self.first_event: dict[str, int] = {}
         self.payments: list[tuple[int, Decimal]] = []
+        events = case.events
+        if not events:  # the common case: nothing has happened yet
+            self.key = (due, None, (), (None,) * len(plan.event_names), tuple(facts.values()),
+                        self._debtor_key(plan, case), (case.amount, ()) if plan.reads_money else None)
+            return
+        if as_of is not None:
+            events = [e for e in events if e.date <= as_of]
+        if len(events) > 1:
+            events = sorted(events, key=lambda e: e.date)
         paid, opened = Decimal(0), None
         pause = "dispute" in plan.pause_during
         for e in events:
@@ -236,17 +248,22 @@ class _Inputs:
                 opened = None
         if opened is not None:
             self.pauses.append((opened, OPEN))
-        debtor = case.debtor
         self.key = (
-            self.due,
+            due,
             self.paid_in_full,
             tuple(self.pauses),
-            tuple([self.first_event.get(n) for n in plan.event_names]) if plan.event_names else (),
-            tuple(facts.values()) if facts else (),
-            tuple([None if debtor is None else getattr(debtor, a) for a in plan.debtor_attrs])
-            if plan.debtor_attrs else (),
+            tuple([self.first_event.get(n) for n in plan.event_names]),
+            tuple(facts.values()),
+            self._debtor_key(plan, case),
             (case.amount, tuple(self.payments)) if plan.reads_money else None,
         )
+
+    @staticmethod
+    def _debtor_key(plan: Plan, case: Case) -> tuple[Any, ...]:
+        if not plan.debtor_attrs:
+            return ()
+        debtor = case.debtor
+        return tuple([None if debtor is None else getattr(debtor, a) for a in plan.debtor_attrs])
 
 
 class _Run:
@@ -334,7 +351,8 @@ class _Run:
                               occurrence)
                     return True
                 if end == OPEN and full is not None:  # paid in full: nothing waits for the dispute
-                    self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, full, "paid", repeats),
+                    # No date: the step would have come after a resolution that never came.
+                    self.emit(sp, "skipped", None, None, ("at", raw, rolled, pause, full, "paid", repeats),
                               occurrence)
                     return False
                 if end == OPEN:
