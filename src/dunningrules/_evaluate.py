@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from ._calendar import Calendar
 from ._compile import DatePlan, Offsets, Plan, StepPlan
 from ._errors import CalendarError, CaseError, Finding
-from ._model import Case, Debtor, Event
+from ._model import Case, Debtor, Event, iso_dates
 from ._schedule import Action, Schedule, human_date
 
 OPEN = 10**8  # end ordinal of a pause that has no dispute_resolved yet
@@ -43,7 +43,7 @@ _ROLL_WORDS = {"following": "rolled forward to", "preceding": "rolled back to",
 def case_from_data(data: Mapping[str, Any], path: str = "<case>") -> Case:
     """Validate a case given as JSON-like data; CaseError lists every problem."""
     try:
-        return Case.model_validate(data)
+        return Case.model_validate(iso_dates(data))
     except ValidationError as e:
         raise CaseError([_case_finding(err, path) for err in e.errors()]) from None
 
@@ -312,7 +312,13 @@ class _Run:
         return o
 
     def step(self, sp: StepPlan) -> None:
-        anchor = self.resolve(sp.at, with_offsets=False)
+        at = sp.at
+        if at.kind == "due":  # the common anchors, without a call
+            anchor: int | _Blocked = self.scope.due
+        elif at.kind == "step_date" and self.scope.statuses[at.ref] == "planned":  # type: ignore[index]
+            anchor = self.dates[at.ref]  # type: ignore[index,assignment]
+        else:
+            anchor = self.resolve(at, with_offsets=False)
         if isinstance(anchor, _Blocked):
             self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
             return
@@ -376,7 +382,13 @@ class _Run:
             if deadline is None:
                 deadline = sp.deadlines[o] = self.cal.roll_ordinal(_shift(o, sp.deadline, self.cal),
                                                                    sp.deadline_roll)
-        self.emit(sp, "planned", o, deadline, ("at", raw, rolled, pause, None, "planned", repeats), occurrence)
+        # emit(), inlined: this is the path almost every step takes.
+        idx = sp.index
+        if self.scope.statuses[idx] != "planned":
+            self.scope.statuses[idx] = "planned"
+            self.dates[idx], self.deadlines[idx] = o, deadline
+        self.actions.append((idx, "planned", o, deadline, occurrence,
+                             ("at", raw, rolled, pause, None, "planned", repeats)))
         return True
 
     def emit(self, sp: StepPlan, status: str, o: int | None, deadline: int | None, why: tuple[Any, ...],

@@ -17,11 +17,11 @@ import re
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     PrivateAttr,
+    Strict,
     StrictBool,
     StrictStr,
     StringConstraints,
@@ -189,14 +189,36 @@ EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_l
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _iso_date(value: Any) -> Any:
-    # Legal dates have no time: "2026-04-01T00:00:00" is refused, not read as a date.
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise ValueError(f"must be a date YYYY-MM-DD, not {value!r}")
-    return value
+def iso_dates(data: Any) -> Any:
+    """A case given as Python data, with its date strings made dates.
+
+    Case dates are strict (a JSON string YYYY-MM-DD, never a datetime or a
+    timestamp): pydantic-core checks that itself for JSON text; for Python data
+    this turns exactly-YYYY-MM-DD strings into dates and leaves anything else
+    for the strict check to refuse.
+    """
+    if not isinstance(data, dict):
+        return data
+
+    def day(value: Any) -> Any:
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
+    out = dict(data)
+    if "due_date" in out:
+        out["due_date"] = day(out["due_date"])
+    if isinstance(out.get("events"), list):
+        out["events"] = [{**e, "date": day(e["date"])} if isinstance(e, dict) and "date" in e else e
+                         for e in out["events"]]
+    return out
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# Legal dates have no time: "2026-04-01T00:00:00" is refused, not read as a date.
+IsoDate = Annotated[dt.date, Strict()]
 
 
 def _fact_number_json(value: Decimal) -> int | float | str:
