@@ -14,7 +14,9 @@ from dunningrules._yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "schemas" / "ruleset.schema.json"
-SHIPPED = sorted((ROOT / "rulesets").rglob("*.yaml"))
+# Rulesets (not rate tables or other data files that live beside them).
+SHIPPED = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
+                 if "\ndunningrules: 1\n" in p.read_text(encoding="utf-8"))
 MODELS = [_model.Ruleset, _model.Calendar, _model.Step, _model.Deadline, _model.Repeat, _model.Pause,
           _model.Defaults, _model.FactDecl]
 
