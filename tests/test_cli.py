@@ -181,7 +181,7 @@ def test_schedule_json_file_holding_a_list(tmp_path):
     cases = write_json(tmp_path / "cases.json", [CASE, PAID_CASE])
     code, out, err = cli("schedule", NO_RULESET, cases)
     assert (code, err) == (0, "")
-    docs = json_documents(out)
+    docs = json.loads(out)  # a list of cases in, one JSON array of schedules out
     assert [d["case"] for d in docs] == ["L-1001", "L-2002"]
     for d in docs:
         assert_schedule_contract(d)
@@ -206,7 +206,7 @@ def test_jsonl_and_json_give_the_same_schedules(tmp_path):
     code1, out1, _ = cli("schedule", NO_RULESET, write_jsonl(tmp_path / "c.jsonl", [CASE, PAID_CASE]))
     code2, out2, _ = cli("schedule", NO_RULESET, write_json(tmp_path / "c.json", [CASE, PAID_CASE]))
     assert code1 == code2 == 0
-    assert [json.loads(line) for line in out1.splitlines()] == json_documents(out2)
+    assert [json.loads(line) for line in out1.splitlines()] == json.loads(out2)
 
 
 def test_schedule_stdin_single_pretty_object():
@@ -240,7 +240,7 @@ def test_schedule_stdin_json_lines():
 def test_schedule_stdin_json_list():
     code, out, err = cli("schedule", NO_RULESET, "-", stdin=json.dumps([CASE, PAID_CASE], indent=2))
     assert (code, err) == (0, "")
-    assert [d["case"] for d in json_documents(out)] == ["L-1001", "L-2002"]
+    assert [d["case"] for d in json.loads(out)] == ["L-1001", "L-2002"]
 
 
 def test_as_of_ignores_later_events(tmp_path):

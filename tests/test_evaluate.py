@@ -23,6 +23,7 @@ from dunningrules import (
     CaseError,
     DunningRulesError,
     InvalidInputError,
+    RulesetError,
     Plan,
     Schedule,
     case_from_data,
@@ -1259,3 +1260,61 @@ steps:
     action: reminder
     at: due + 5 days
 """
+
+
+WAITING_READER_RULESET = """
+dunningrules: 1
+id: waiting-reader
+version: "1"
+title: A condition on a step that waits
+jurisdiction: "SE"
+currency: SEK
+language: sv
+calendar: {country: "SE", categories: [public, de_facto]}
+steps:
+  - id: ruling
+    action: ruling
+    at: event.service_completed + 21 days
+  - id: follow-up
+    action: x-follow-up
+    at: due + 30 days
+    when: ruling.planned
+"""
+
+
+def test_a_condition_on_a_waiting_step_waits_too():
+    plan = compile(parse_ruleset(WAITING_READER_RULESET))
+    case = {"id": "W-1", "due_date": "2026-06-05", "amount": "100.00", "currency": "SEK"}
+    follow = next(a for a in evaluate(plan, case).actions if a.step == "follow-up")
+    assert follow.status == "waiting" and follow.date is None
+    assert "waiting for step ruling" in follow.reason
+    served = {**case, "events": [{"type": "service_completed", "date": "2026-06-10"}]}
+    follow = next(a for a in evaluate(plan, served).actions if a.step == "follow-up")
+    assert follow.status == "planned" and follow.date == dt.date(2026, 7, 6)  # 5 Jul is a Sunday
+
+
+def test_paid_in_full_ends_waiting_for_an_event():
+    plan = compile(parse_ruleset(WAITING_READER_RULESET))
+    case = {"id": "W-2", "due_date": "2026-06-05", "amount": "100.00", "currency": "SEK",
+            "events": [{"type": "payment", "date": "2026-06-20", "amount": "100.00"}]}
+    ruling = next(a for a in evaluate(plan, case).actions if a.step == "ruling")
+    assert ruling.status == "skipped" and ruling.date is None
+    assert ruling.reason == ("event.service_completed + 21 days: waiting for event service_completed; "
+                             "skipped: paid in full on Sat 20 Jun 2026")
+
+
+@pytest.mark.parametrize("step_id", ["due-5", "max-2", "facts", "debtor", "outstanding", "event-x"])
+def test_step_ids_that_expressions_would_misread_are_refused(step_id):
+    text = WAITING_READER_RULESET.replace("id: follow-up", f"id: {step_id}")
+    with pytest.raises(RulesetError) as e:
+        parse_ruleset(text)
+    assert [f.code for f in e.value.findings] == ["reserved-id"]
+
+
+def test_repeat_every_must_move_forward_in_every_part():
+    text = WAITING_READER_RULESET.replace(
+        "    when: ruling.planned\n",
+        "    repeat: {every: 1 month - 1 month, until: due + 1 year}\n")
+    with pytest.raises(RulesetError) as e:
+        parse_ruleset(text)
+    assert [f.code for f in e.value.findings] == ["invalid-value"]

@@ -189,6 +189,12 @@ class _Output:
         _print_findings(findings, self.stderr)
 
     def case(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...], line_offset: int) -> None:
+        out = self.render(case, text, prefix, line_offset)
+        if out is not None:
+            self.stdout.write(out)
+
+    def render(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...],
+               line_offset: int) -> str | None:
         try:
             if isinstance(case, list):
                 raise CaseError(case)
@@ -201,8 +207,8 @@ class _Output:
                 out = json.dumps(schedule.to_dict(), ensure_ascii=False, indent=2) + "\n"
         except CaseError as e:
             self.fail([_locate(_reroot(f, prefix), text, self.name, line_offset) for f in e.findings])
-            return
-        self.stdout.write(out)
+            return None
+        return out
 
 
 def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str],
@@ -217,11 +223,21 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         text = _read_text(args.case, stdin) if whole else None
     out = _Output(plan, args, name, not whole, stdout, stderr)
     if whole:
+        rendered: list[str] = []
+        is_list = False
         for item in _documents(text, name):  # type: ignore[arg-type]
             if isinstance(item, Finding):
                 out.fail([item])
-            else:
-                out.case(_case_or_findings(item[0], name), text, item[1], 0)  # type: ignore[arg-type]
+                continue
+            is_list = bool(item[1])
+            one = out.render(_case_or_findings(item[0], name), text, item[1], 0)  # type: ignore[arg-type]
+            if one is not None:
+                rendered.append(one)
+        if is_list and not out.table:  # a list of cases in, a JSON array of schedules out
+            body = ",\n".join(r.rstrip("\n") for r in rendered)
+            stdout.write(f"[\n{body}\n]\n" if rendered else "[]\n")
+        else:
+            stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
     validate_json = Case.model_validate_json
     for n, line in enumerate(_lines(args.case, stdin)):

@@ -33,6 +33,8 @@ CASE_NAMES: dict[str, str] = {
 }
 DEBTOR_NAMES = {"name": "string", "language": "string", "kind": "string", "address": "string"}
 STEP_STATUS_NAMES = ("planned", "skipped", "waiting")
+# Words a step id may not be (or start with): expressions give them another meaning.
+STEP_ID_RESERVED = frozenset({"facts", "params", "debtor", "event", *CASE_NAMES})
 FACT_TYPES = {"boolean": (bool,), "number": (int, Decimal), "string": (str,)}
 
 
@@ -65,6 +67,7 @@ class StepPlan:
     roll: str
     when: Callable[[Any], bool] | None
     when_text: str | None
+    when_steps: tuple[int, ...]      # steps whose status the condition reads
     channels: tuple[str, ...]
     recipient: str
     legal_basis: str | None
@@ -131,6 +134,7 @@ class _Compiler:
         self.index = {s.id: i for i, s in enumerate(ruleset.steps)}
         self.deps: dict[int, set[int]] = {i: set() for i in range(len(ruleset.steps))}
         self.reads: set[tuple[str, str]] = set()
+        self.cond_steps: dict[int, set[int]] = {}
 
     # -- locating -----------------------------------------------------------
     def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int | None = None) -> None:
@@ -254,7 +258,8 @@ class _Compiler:
             return (lambda s: s.facts.get(key)), decl.type
         if head == "params" and len(rest) == 1:
             if rest[0] not in self.rs.parameters:
-                raise unknown("no such parameter", list(self.rs.parameters))
+                raise ex.ExprError("unknown-parameter", f"unknown parameter params.{rest[0]}"
+                                   f"{_suggest(rest[0], list(self.rs.parameters))}", name.pos)
             value = self.rs.parameters[rest[0]]
             kind = "boolean" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
             return (lambda s: value), kind
@@ -273,6 +278,7 @@ class _Compiler:
                 raise unknown("a step has planned, skipped, waiting", list(STEP_STATUS_NAMES))
             idx = self.index[head]
             self.deps[owner].add(idx)
+            self.cond_steps.setdefault(owner, set()).add(idx)
             status = rest[0]
             return (lambda s: s.step_status(idx) == status), "boolean"
         options = [*CASE_NAMES, "facts", "params", "debtor", "event", *self.index]
@@ -334,8 +340,9 @@ class _Compiler:
 
     def step(self, i: int, step: Step) -> StepPlan | None:
         p: tuple[str | int, ...] = ("steps", i)
-        if step.id in ex.RESERVED_NAMES:
-            self.error("reserved-id", f"{step.id!r} is a reserved word and cannot be a step id", (*p, "id"))
+        if step.id in STEP_ID_RESERVED or step.id.split("-")[0] in ex.RESERVED_NAMES:
+            self.error("reserved-id", f"{step.id!r} cannot be a step id: expressions would read it as "
+                       f"{step.id.split('-')[0]!r}; choose another name", (*p, "id"))
         at = self.parse_date(step.at, (*p, "at"), i)
         when = self.condition(step.when, (*p, "when"), i) if step.when is not None else None
         deadline = self.parse_offsets(step.deadline.after, (*p, "deadline", "after")) if step.deadline else None
@@ -343,7 +350,7 @@ class _Compiler:
         if step.repeat is not None:
             every = self.parse_offsets(step.repeat.every, (*p, "repeat", "every"))
             until = self.parse_date(step.repeat.until, (*p, "repeat", "until"), i)
-            if every is not None and not any(n > 0 for _, n in every.parts):
+            if every is not None and not (every.parts and all(n > 0 for _, n in every.parts)):
                 self.error("invalid-value", "repeat.every must move forward in time", (*p, "repeat", "every"))
         if at is None:
             return None
@@ -357,6 +364,7 @@ class _Compiler:
             roll=step.roll or self.rs.defaults.roll,
             when=when,
             when_text=step.when,
+            when_steps=tuple(sorted(self.cond_steps.get(i, ()))),
             channels=tuple(step.channels),
             recipient=step.recipient or self.rs.defaults.recipient,
             legal_basis=step.legal_basis,

@@ -208,6 +208,22 @@ def _shift(o: int, offsets: Offsets, cal: Calendar, times: int = 1) -> int:
     return o
 
 
+def _occurrence_parts(at: Offsets, every: Offsets, k: int) -> Offsets:
+    """The offsets from the anchor to occurrence k: `at` then k times `every`, with all
+    months and years added in one go, so that the last day of a month is not lost to
+    clamping: 31 Jan + 1 month = 28 Feb, and the next occurrence is 31 Mar, not 28 Mar."""
+    months = 0
+    parts: list[tuple[str, int]] = []
+    for unit, n in (*at.parts, *((u, n * k) for u, n in every.parts)):
+        if unit in ("months", "years"):
+            if not months and not any(u == "months" for u, _ in parts):
+                parts.append(("months", 0))  # keeps the place of the first month part
+            months += n * (12 if unit == "years" else 1)
+        else:
+            parts.append((unit, n))
+    return Offsets(tuple(("months", months) if u == "months" else (u, n) for u, n in parts), at.text)
+
+
 MEMO_LIMIT = 200_000  # schedules kept per plan; the memo is emptied when it is full
 
 
@@ -320,6 +336,10 @@ class _Run:
         else:
             anchor = self.resolve(at, with_offsets=False)
         if isinstance(anchor, _Blocked):
+            if anchor.status == "waiting" and self.paid_in_full is not None:
+                # Paid in full: nothing waits any more for an event or another step.
+                anchor = _Blocked("skipped", f"{anchor.why}; skipped: paid in full on "
+                                  f"{human_date(self.paid_in_full)}")
             self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
             return
         if sp.repeat_every is None:
@@ -340,7 +360,7 @@ class _Run:
             return
         cal = self.cal
         for k in range(sp.repeat_max):
-            raw = _shift(base, sp.repeat_every, cal, k) if k else base
+            raw = _shift(anchor, _occurrence_parts(sp.at.offsets, sp.repeat_every, k), cal) if k else base
             if raw > until or not self.occurrence(sp, raw, cal.roll_ordinal(raw, sp.roll), k + 1, k):
                 break
 
@@ -371,6 +391,12 @@ class _Run:
             return False
         when = sp.when
         if when is not None:
+            for i in sp.when_steps:  # a condition on a step that still waits must wait too
+                if self.scope.statuses[i] == "waiting":
+                    self.emit(sp, "waiting", None, None,
+                              ("blocked", sp.at_text, f"waiting for step {self.plan.listed[i].id} (read by "
+                               f"the condition {sp.when_text})"), occurrence)
+                    return False
             self.scope.date = o
             if not when(self.scope):
                 self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "condition", repeats),

@@ -8,7 +8,7 @@ has been checked, so a reviewer can audit a computed amount back to the law.
 File format (strict YAML, see ``_yaml``)::
 
     dunningrules-rates: 1          # format version; only 1 exists
-    jurisdiction: "NO"             # ISO 3166 country code (quote it: NO is not a boolean here anyway)
+    jurisdiction: "NO"             # ISO 3166 country code (strict YAML keeps NO a string; quoting is habit)
     currency: NOK                  # ISO 4217 code of the money amounts
     tables:
       inkassosats:                 # table name: lower case letters, digits, '_'
@@ -25,20 +25,18 @@ File format (strict YAML, see ``_yaml``)::
 Rules, each refused with a located finding (all of them collected, then one
 :class:`RulesetError`):
 
-=================== =========================================================
-``rates-unknown-key``  a key the format does not have (with a did-you-mean)
-``rates-missing-key``  a required key is absent; an unconfirmed row without a note
-``rates-wrong-type``   a value of the wrong kind (a number where text belongs, ...)
-``rates-bad-date``     a date that is not a real ``YYYY-MM-DD`` day
-``rates-bad-value``    a value that is not a decimal, is negative, has more than
-                       two decimals in a currency unit; a bad version, code,
-                       unit, table name or an empty table
-``rates-no-source``    a row without a source (missing or blank)
-``rates-range``        ``valid_to`` before ``valid_from``
-``rates-gap``          days between two rows that no row covers
-``rates-overlap``      two rows cover the same day
-``rates-unsorted``     a row starts before the row above it
-=================== =========================================================
+- ``rates-unknown-key``: a key the format does not have (with a did-you-mean)
+- ``rates-missing-key``: a required key is absent; an unconfirmed row without a note
+- ``rates-wrong-type``: a value of the wrong kind (a number where text belongs, ...)
+- ``rates-bad-date``: a date that is not a real ``YYYY-MM-DD`` day
+- ``rates-bad-value``: a value that is not a decimal, is negative, or has more than two
+  decimals in a currency unit; a bad version, country or currency code, unit or table
+  name; an empty table
+- ``rates-no-source``: a row without a source (missing or blank)
+- ``rates-range``: ``valid_to`` before ``valid_from``
+- ``rates-gap``: days between two rows that no row covers (the message names them)
+- ``rates-overlap``: two rows cover the same day
+- ``rates-unsorted``: a row starts before the row above it
 
 A table answers only for the days its rows cover.  A date outside every row
 raises :class:`RateError` ``rate-missing``: an out-of-date table must fail
@@ -319,10 +317,13 @@ class _Checker:
             if not isinstance(unit, str):
                 self.add("rates-wrong-type", f"{what}: 'unit' is {PERCENT!r} or the currency code; "
                          f"found {_kind(unit)}", pointer + ("unit",))
-            elif unit != PERCENT and unit != currency:
-                hint = _suggest(unit, [PERCENT] + ([currency] if currency else []))
+            elif unit != PERCENT and currency is not None and unit != currency:
+                hint = _suggest(unit, [PERCENT, currency])
                 self.add("rates-bad-value", f"{what}: unit {unit!r} is neither {PERCENT!r} nor the file's "
                          f"currency {currency!r}{hint}", pointer + ("unit",))
+            elif unit != PERCENT and not _CURRENCY.fullmatch(unit):  # the file's currency is itself wrong
+                self.add("rates-bad-value", f"{what}: unit {unit!r} is neither {PERCENT!r} nor a "
+                         "three-letter currency code", pointer + ("unit",))
         if "description" in spec and not isinstance(spec["description"], str):
             self.add("rates-wrong-type", f"{what}: 'description' is text; found {_kind(spec['description'])}",
                      pointer + ("description",))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -132,7 +133,7 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
         msg = f"{where} must be {want}, not {_describe(instance)}"
         if want == "boolean" and isinstance(instance, str) and instance.lower() in YAML11_BOOLEANS:
             msg += "; only true and false are booleans here"
-        if isinstance(instance, (bool, int)) and want == "string":
+        if isinstance(instance, (bool, int, Decimal)) and want == "string":
             msg += "; quote it"
         return [located.finding("wrong-type", msg, pointer)]
     if kind in ("enum", "const"):
