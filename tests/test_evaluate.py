@@ -1223,7 +1223,10 @@ def test_schedule_json_follows_the_contract():
         "channels": ["sms", "email"], "recipient": "debtor", "deadline": None,
         "legal_basis": "inkassoforskriften § 1-2: no reminder fee earlier than 14 days after the due date",
         "reason": "due + 5 days = Mon 23 Mar 2026", "title": "Payment reminder (betalingspåminnelse)",
-        "occurrence": None,
+        "occurrence": None, "fee": None,
+        # 1 000 NOK at 12.00 % (H1 2026) for the 5 days 19-23 March: 1000 * 0.12 * 5 / 365 = 1.6438...
+        "claim": {"principal": "1000.00", "fees": "0.00", "interest": "1.64", "total": "1001.64"},
+        "claim_error": None,
     }
     assert [a.step for a in s.planned()] == [a["step"] for a in d["actions"] if a["status"] == "planned"]
     dates = [a["date"] for a in d["actions"] if a["date"] is not None]

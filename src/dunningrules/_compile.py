@@ -14,12 +14,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Callable
 
 from . import _expr as ex
 from ._calendar import Calendar, CalendarSpec, build_calendar, check_spec
 from ._errors import CalendarError, Finding, RulesetError
+from ._fees import RULES as FEE_RULES
+from ._fees import FeePlan
 from ._model import Ruleset, Step
+from ._rates import RateBook, RateError, RateTable
 from ._schedule import RulesetRef
 from ._schema import YAML11_BOOLEANS
 
@@ -77,6 +81,7 @@ class StepPlan:
     repeat_until: DatePlan | None
     repeat_max: int
     on_pause: str
+    fee: FeePlan | None
     # Pure look-ups filled as cases are evaluated: anchor -> (raw, rolled) date of this step,
     # and date -> rolled deadline.  Ordinals only, so the garbage collector ignores them.
     dates: dict[int, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
@@ -107,11 +112,16 @@ class Plan:
     source: Ruleset
     # What evaluation reads beyond the due date, payments-in-full, pauses and facts: a case's
     # schedule is a pure function of these, which is what makes `memo` valid.
+    rates: RateBook | None           # the ruleset's rate file
+    interest: RateTable | None       # late-payment interest, percent per year
+    day_count: int
+    allocation: tuple[str, ...]      # the order a payment pays fees, interest, principal
     reads_money: bool                # a condition reads amount, outstanding or paid
     debtor_attrs: tuple[str, ...]    # debtor attributes conditions read
     event_names: tuple[str, ...]     # events used as anchors or in conditions
     ruleset_json: str                # the schedule's "ruleset" object, serialised once
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    factors: dict[tuple[int, int], Fraction] = field(default_factory=dict, compare=False, repr=False)
     fragments: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -374,7 +384,92 @@ class _Compiler:
             repeat_until=until,
             repeat_max=step.repeat.max if step.repeat else 1,
             on_pause=step.on_pause or self.rs.pause.policy,
+            fee=self.fee(i, step) if step.fee is not None else None,
         )
+
+    # -- money ---------------------------------------------------------------
+    @property
+    def book(self) -> RateBook | None:
+        return None if self.origin is None else self.origin.rates
+
+    def rate_table(self, name: str, pointer: tuple[str | int, ...], unit: str | None = None) -> RateTable | None:
+        if self.book is None:
+            self.error("rates-unavailable", f"{name!r} is a rate table, but the ruleset names no rate file "
+                       "(add `rates: rates.yaml`)", pointer)
+            return None
+        try:
+            table = self.book.table(name)
+        except RateError as e:
+            self.error(e.code, e.message, pointer)
+            return None
+        if unit is not None and table.unit != unit:
+            self.error("wrong-type", f"rate table {name!r} is in {table.unit}, not {unit}", pointer)
+            return None
+        return table
+
+    def fee(self, i: int, step: Step) -> FeePlan | None:
+        fee = step.fee
+        p: tuple[str | int, ...] = ("steps", i, "fee")
+        rules = FEE_RULES.get(self.rs.jurisdiction, {})
+        rule = rules.get(fee.kind)  # type: ignore[union-attr]
+        if rule is None:
+            allowed = ", ".join(rules) or "none"
+            self.error("fee-not-allowed", f"{self.rs.jurisdiction} has no {fee.kind} fee "  # type: ignore[union-attr]
+                       f"(fees it allows: {allowed})", (*p, "kind"))
+            return None
+        if (fee.amount is None) == (fee.rate is None):  # type: ignore[union-attr]
+            self.error("fee-invalid", "a fee has either `amount` (fixed) or `rate` with `fraction`, not both "
+                       "or neither", p)
+            return None
+        if fee.fraction is not None and fee.rate is None:  # type: ignore[union-attr]
+            self.error("fee-invalid", "`fraction` goes with `rate`", (*p, "fraction"))
+            return None
+        fraction = Fraction(fee.fraction or "1")  # type: ignore[union-attr]
+        if fee.rate is not None and self.rate_table(fee.rate, (*p, "rate")) is None:  # type: ignore[union-attr]
+            return None
+        plan = FeePlan(fee.kind, rule, fee.amount, fee.rate, fraction)  # type: ignore[union-attr]
+        self.check_fee_statically(plan, i, step, p)
+        return plan
+
+    def check_fee_statically(self, plan: FeePlan, i: int, step: Step, p: tuple[str | int, ...]) -> None:
+        rule = plan.rule
+        if rule.max_fraction is not None and plan.rate == rule.rate and plan.fraction > rule.max_fraction:
+            self.error("fee-above-cap", f"{plan.fraction} of {plan.rate} is more than the "
+                       f"{rule.max_fraction} {rule.basis} allows", (*p, "fraction"))
+        cap_table = rule.cap_table or rule.rate
+        if plan.amount is not None and cap_table is not None and self.book is not None:
+            table = self.rate_table(cap_table, (*p, "amount"))
+            if table is not None:
+                factor = rule.max_fraction if rule.cap_table is None else 1
+                highest = max(row.value for row in table.rows) * Decimal(factor.numerator) / factor.denominator \
+                    if isinstance(factor, Fraction) else max(row.value for row in table.rows)
+                if plan.amount > highest:
+                    self.error("fee-above-cap", f"{plan.amount} is above every cap {rule.basis} has set "
+                               f"(at most {highest.quantize(Decimal('0.01'))})", (*p, "amount"))
+        if rule.requires_fact is not None:
+            decl = self.rs.facts.get(rule.requires_fact)
+            if decl is None or decl.type != "boolean":
+                self.error("fee-needs-fact", f"a {plan.kind} fee needs the boolean fact "
+                           f"facts.{rule.requires_fact} declared under `facts:` ({rule.basis}: only when agreed)",
+                           (*p, "kind"))
+        if rule.min_days_after_due:
+            days = _days_after_due(step)
+            if days is not None and days < rule.min_days_after_due and (step.roll or self.rs.defaults.roll) in (
+                    "following", "none"):
+                self.error("fee-too-early", f"this step goes out {days} days after the due date; {rule.basis} "
+                           f"allows a {plan.kind.replace('_', ' ')} fee only at least {rule.min_days_after_due} "
+                           "days after it", (*p, "kind"))
+        if rule.max_count is not None:
+            same = [s for s in self.rs.steps if s.fee is not None and s.fee.kind == plan.kind]
+            count = sum(s.repeat.max if s.repeat else 1 for s in same)
+            if count > rule.max_count and same[-1] is step:
+                self.error("fee-too-many", f"{count} fee-bearing {plan.kind.replace('_', ' ')}s; {rule.basis} "
+                           f"allows at most {rule.max_count}", (*p, "kind"))
+
+    def interest(self) -> RateTable | None:
+        if self.rs.interest is None:
+            return None
+        return self.rate_table(self.rs.interest.table, ("interest", "table"), unit="percent")
 
     def order(self) -> list[int] | None:
         """Steps in dependency order (stable: listed order where free); None on a cycle."""
@@ -420,6 +515,10 @@ class _Compiler:
             seen.setdefault(step.id, i)
         calendar = self.calendar()
         facts = self.facts()
+        interest = self.interest()
+        if sorted(self.rs.allocation) != ["fees", "interest", "principal"]:
+            self.error("invalid-value", "allocation lists fees, interest and principal, each once, in the "
+                       "order a payment pays them", ("allocation",))
         plans = [self.step(i, s) for i, s in enumerate(self.rs.steps)]
         order = self.order()
         if self.findings or calendar is None or order is None:
@@ -439,10 +538,30 @@ class _Compiler:
             pause_during=tuple(self.rs.pause.during),
             stop_when_paid="paid" in self.rs.stop_when,
             source=self.rs,
+            rates=self.book,
+            interest=interest,
+            day_count=self.rs.interest.day_count if self.rs.interest else 365,
+            allocation=tuple(self.rs.allocation),
             reads_money=any(kind == "money" for kind, _ in self.reads),
             debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),
             event_names=tuple(sorted(n for kind, n in self.reads if kind == "event")),
         )
+
+
+def _days_after_due(step: Step) -> int | None:
+    """Calendar days from the due date when `at` is `due` plus/minus days and weeks only."""
+    try:
+        node = ex.parse_date(step.at)
+    except ex.ExprError:
+        return None
+    if not isinstance(node, ex.DateTerm) or node.anchor.kind != "due":
+        return None
+    days = 0
+    for off in node.offsets:
+        if off.amount is None or off.unit not in ("days", "weeks"):
+            return None
+        days += off.sign * off.amount * (7 if off.unit == "weeks" else 1)
+    return days
 
 
 def _getter(attr: str) -> Callable[[Any], Any]:

@@ -23,6 +23,7 @@ import functools
 import json
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +32,8 @@ from ._calendar import Calendar
 from ._compile import DatePlan, Offsets, Plan, StepPlan
 from ._errors import CalendarError, CaseError, Finding
 from ._model import Case, Debtor, Event, iso_dates
+from ._money import Claim, claim_on
+from ._rates import RateError
 from ._schedule import Action, Schedule, human_date
 
 OPEN = 10**8  # end ordinal of a pause that has no dispute_resolved yet
@@ -408,14 +411,24 @@ class _Run:
             if deadline is None:
                 deadline = sp.deadlines[o] = self.cal.roll_ordinal(_shift(o, sp.deadline, self.cal),
                                                                    sp.deadline_roll)
+        fee = None
+        if sp.fee is not None:
+            fee = self.price(sp, o)
         # emit(), inlined: this is the path almost every step takes.
         idx = sp.index
         if self.scope.statuses[idx] != "planned":
             self.scope.statuses[idx] = "planned"
             self.dates[idx], self.deadlines[idx] = o, deadline
         self.actions.append((idx, "planned", o, deadline, occurrence,
-                             ("at", raw, rolled, pause, None, "planned", repeats)))
+                             ("at", raw, rolled, pause, None, "planned", repeats), fee))
         return True
+
+    def price(self, sp: StepPlan, o: int) -> tuple[str | None, str | None]:
+        """The step's fee on date `o`: (amount, None) or (None, why it is not charged)."""
+        day = dt.date.fromordinal(o)
+        due = dt.date.fromordinal(self.scope.due)
+        amount, note = sp.fee.price(day, due, self.scope.facts, self.plan.rates, 0)  # type: ignore[union-attr]
+        return (None if amount is None else str(amount)), note
 
     def emit(self, sp: StepPlan, status: str, o: int | None, deadline: int | None, why: tuple[Any, ...],
              occurrence: int | None) -> None:
@@ -426,19 +439,29 @@ class _Run:
             if status == "planned":
                 self.dates[idx], self.deadlines[idx] = o, deadline
         # A plain tuple of plain values: what the memo keeps (see Schedule).
-        self.actions.append((idx, status, o, deadline, occurrence, why))
+        self.actions.append((idx, status, o, deadline, occurrence, why, None))
 
 
-def build_actions(plan: Plan, raw: tuple[Any, ...]) -> tuple[Action, ...]:
-    """Actions from the memo's compact form."""
+def build_actions(plan: Plan, raw: tuple[Any, ...], money: tuple[Any, ...] | None = None) -> tuple[Action, ...]:
+    """Actions from the memo's compact form, with each action's claim when `money` is given."""
     listed, cal = plan.listed, plan.calendar
     out = []
-    for idx, status, o, deadline, occurrence, why in raw:
+    for n, (idx, status, o, deadline, occurrence, why, fee) in enumerate(raw):
         sp = listed[idx]
         reason = (_why_blocked, *why[1:]) if why[0] == "blocked" else (_why, sp, cal, *why[1:])
+        if fee is not None and fee[1] is not None:
+            reason = (_with_note, reason, fee[1])
+        claim = claim_error = None
+        if money is not None and money[n] is not None:
+            claim, claim_error = money[n]
         out.append(Action(sp.id, sp.action, status, o, deadline, sp.channels, sp.recipient,
-                          sp.legal_basis, sp.title, occurrence, reason))
+                          sp.legal_basis, sp.title, occurrence, reason,
+                          None if fee is None or fee[0] is None else Decimal(fee[0]), claim, claim_error))
     return tuple(out)
+
+
+def _with_note(reason: tuple[Any, ...], note: str) -> str:
+    return f"{reason[0](*reason[1:])}; {note}"
 
 
 def _why_blocked(at_text: str, why: str) -> str:
@@ -503,10 +526,80 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> list[Any]:
     except CalendarError as e:
         raise CaseError([Finding(e.code, e.message, "<case>", 0, 0, ("due_date",))]) from None
     actions = sorted(run.actions, key=lambda a: (a[2] is None, a[2] or 0, a[0], a[4] or 0))
+    actions = _limit_fee_counts(plan, actions)
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     entry = memo[inputs.key] = [tuple(actions), None]
     return entry
+
+
+def _limit_fee_counts(plan: Plan, actions: list[Any]) -> list[Any]:
+    """At most `max_count` charged fees of a kind, counted in date order (inkassoforskriften
+    § 1-2: two fee-bearing reminders); later ones are skipped with the reason."""
+    counts: dict[str, int] = {}
+    out = []
+    for a in actions:
+        fee = a[6]
+        if fee is not None and fee[0] is not None:
+            rule = plan.listed[a[0]].fee.rule  # type: ignore[union-attr]
+            kind = plan.listed[a[0]].fee.kind  # type: ignore[union-attr]
+            counts[kind] = counts.get(kind, 0) + 1
+            if rule.max_count is not None and counts[kind] > rule.max_count:
+                note = (f"fee skipped: {rule.max_count} fee-bearing {kind.replace('_', ' ')}s already "
+                        f"charged ({rule.basis})")
+                a = (*a[:6], (None, note))
+        out.append(a)
+    return out
+
+
+def claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What the debtor owes on each dated action's date: (Claim, None), or (None, why unknown).
+
+    Computed per case, outside the memo, since it depends on the amount and the payments.
+    Without payments the claim is principal + fees to date + principal × an interest factor
+    that depends only on the dates (cached on the plan, exact as a fraction)."""
+    payments = [(e.date, e.amount) for e in case.events
+                if e.type == "payment" and (as_of is None or e.date <= as_of)]
+    fees = [(a[2], Decimal(a[6][0])) for a in raw if a[1] == "planned" and a[6] is not None and a[6][0]]
+    out: list[Any] = []
+    due = case.due_date.toordinal()
+    amount = case.amount
+    for a in raw:
+        o = a[2]
+        if o is None:
+            out.append(None)
+            continue
+        charged = sum((f for d, f in fees if d <= o), _ZERO_MONEY)
+        try:
+            if not payments:
+                interest = _ZERO_MONEY if plan.interest is None else _interest_fast(plan, due, o, amount)
+                out.append((Claim(amount, charged, interest, amount + charged + interest, _ZERO_MONEY), None))
+            else:
+                day = dt.date.fromordinal(o)
+                out.append((claim_on(day, principal=amount, due=case.due_date,
+                                     fees=[(dt.date.fromordinal(d), f) for d, f in fees if d <= o],
+                                     payments=payments, table=plan.interest, order=plan.allocation,
+                                     day_count=plan.day_count), None))
+        except RateError as e:
+            out.append((None, f"{e.code}: {e.message}"))
+    return tuple(out)
+
+
+_ZERO_MONEY = Decimal("0.00")
+
+
+def _interest_fast(plan: Plan, due: int, day: int, amount: Decimal) -> Decimal:
+    factor = plan.factors.get((due, day))
+    if factor is None:
+        factor = Fraction(0)
+        if day > due:
+            start = dt.date.fromordinal(due + 1)
+            for first, last, row in plan.interest.periods(start, dt.date.fromordinal(day)):  # type: ignore[union-attr]
+                factor += Fraction(row.value) * ((last - first).days + 1) / (100 * plan.day_count)
+        plan.factors[(due, day)] = factor
+    exact = Fraction(amount) * factor
+    cents, rest = divmod(exact * 100, 1)  # half-up to whole øre/öre, as _money.round_money
+    return (Decimal(int(cents) + (rest >= Fraction(1, 2))) / 100).quantize(_ZERO_MONEY)
 
 
 def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None = None) -> Schedule:
@@ -518,28 +611,44 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     """
     if not isinstance(case, Case):
         case = case_from_data(case)
-    return Schedule(case.id, plan.ruleset, as_of, _actions(plan, case, as_of)[0],
-                    functools.partial(build_actions, plan))
+    raw = _actions(plan, case, as_of)[0]
+    return Schedule(case.id, plan.ruleset, as_of, raw,
+                    functools.partial(build_actions, plan, money=claims(plan, case, as_of, raw)))
 
 
 def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
     """`json.dumps(evaluate(plan, case, as_of).to_dict())` in compact form, reusing the
-    memoised JSON of the actions: the batch (JSON Lines) path."""
+    memoised JSON of each distinct action: the batch (JSON Lines) path."""
     entry = _actions(plan, case, as_of)
+    raw = entry[0]
     if entry[1] is None:
-        # Schedules that differ share most actions: serialise each distinct one once.
+        # Schedules that differ share most actions: serialise each distinct one once,
+        # without its claim (which belongs to the case), so the claim is appended per case.
         fragments = plan.fragments
         if len(fragments) >= MEMO_LIMIT:
             fragments.clear()
         parts = []
-        for raw in entry[0]:
-            text = fragments.get(raw)
+        for one in raw:
+            text = fragments.get(one)
             if text is None:
-                action = build_actions(plan, (raw,))[0]
-                text = fragments[raw] = json.dumps(action.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                action = build_actions(plan, (one,))[0].to_dict()
+                del action["claim"], action["claim_error"]
+                text = fragments[one] = json.dumps(action, ensure_ascii=False, separators=(",", ":"))[:-1]
             parts.append(text)
-        entry[1] = "[" + ",".join(parts) + "]"
+        entry[1] = parts
+    money = claims(plan, case, as_of, raw)
+    actions = ",".join(part + _claim_json(m) for part, m in zip(entry[1], money))
     return "".join((
         '{"case":', json.dumps(case.id, ensure_ascii=False), ',"ruleset":', plan.ruleset_json,
-        ',"as_of":', "null" if as_of is None else f'"{as_of.isoformat()}"', ',"actions":', entry[1], "}",
+        ',"as_of":', "null" if as_of is None else f'"{as_of.isoformat()}"', ',"actions":[', actions, "]}",
     ))
+
+
+def _claim_json(money: Any) -> str:
+    if money is None:
+        return ',"claim":null,"claim_error":null}'
+    claim, error = money
+    if claim is None:
+        return ',"claim":null,"claim_error":' + json.dumps(error, ensure_ascii=False) + "}"
+    return (f',"claim":{{"principal":"{claim.principal}","fees":"{claim.fees}",'
+            f'"interest":"{claim.interest}","total":"{claim.total}"}},"claim_error":null}}')

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ._compile import compile, content_sha256
 from ._errors import Finding, RulesetError
 from ._model import Ruleset
+from ._rates import RateBook, parse_rates
 from ._schema import validate_tree
 from ._yaml import MAX_BYTES, Located, load_yaml
 
@@ -28,6 +29,7 @@ class Origin:
     located: Located
     sha256: str
     text: str = ""
+    rates: RateBook | None = None       # the rate file the ruleset names, loaded
 
     def locate(self, pointer: tuple[str | int, ...], pos: int = 0) -> tuple[int, int]:
         """Line and column of character `pos` of the scalar at `pointer`.
@@ -112,9 +114,38 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
             for err in e.errors()
         ]) from None
     source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    ruleset._origin = Origin(path, located, content_sha256(located.data), source)
-    compile(ruleset)  # semantic checks: references, cycles, expressions, calendar
+    rates = None
+    if ruleset.rates is not None:
+        rates = _load_rates(ruleset.rates, path, located)
+    ruleset._origin = Origin(path, located, content_sha256(located.data), source, rates)
+    compile(ruleset)  # semantic checks: references, cycles, expressions, calendar, fees
     return ruleset
+
+
+def inside_tree(name: str, ruleset_path: str) -> Path | None:
+    """`name` resolved against the ruleset's folder, or None if it leaves that folder
+    (by `..`, an absolute path or a symbolic link): a ruleset reads nothing outside its tree."""
+    if ruleset_path.startswith("<"):
+        return None
+    root = Path(ruleset_path).resolve().parent
+    target = (root / name).resolve()
+    return target if target.is_relative_to(root) else None
+
+
+def _load_rates(name: str, path: str, located: Located) -> RateBook:
+    if path.startswith("<"):
+        raise RulesetError([located.finding(
+            "rates-unavailable", "a ruleset given as text cannot name a rate file; load it from its file",
+            ("rates",))])
+    target = inside_tree(name, path)
+    if target is None:
+        raise RulesetError([located.finding(
+            "outside-tree", f"rates: {name!r} is outside the ruleset's folder; a ruleset reads only files "
+            "in its own folder tree", ("rates",))])
+    if not target.is_file():
+        raise RulesetError([located.finding("rates-unavailable", f"rate file {name!r} does not exist",
+                                            ("rates",))])
+    return parse_rates(read_bounded(target), str(Path(path).parent / name))
 
 
 def load_ruleset(path: str | os.PathLike[str]) -> Ruleset:

@@ -104,6 +104,46 @@ class Deadline(_Model):
     """What to do when the last day is not a business day; `none` keeps it (inkassoloven § 9)."""
 
 
+FEE_KINDS: tuple[str, ...] = (
+    "reminder", "collection_notice", "payment_demand", "collection", "payment_plan", "enforcement_application",
+)
+
+
+class Fee(_Model):
+    """A fee the step adds to the claim: a fixed amount, or a fraction of a rate-table value in
+    force on the sending date.  The jurisdiction's rules (which kinds exist, caps, how long after
+    the due date, how many) are enforced, not trusted: see docs/dsl.md."""
+
+    kind: Literal[FEE_KINDS]  # type: ignore[valid-type]
+    """What the fee is, which decides the rules that apply: NO reminder, collection_notice,
+    payment_demand; SE reminder (påminnelseavgift), collection (inkassoavgift), payment_plan,
+    enforcement_application (Kronofogden)."""
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    """A fixed amount in the ruleset's currency."""
+    rate: Identifier | None = None
+    """A table of the ruleset's rate file (`inkassosats`): the fee is `fraction` of its value."""
+    fraction: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]*/[1-9][0-9]*$")] | None = None
+    """`1/20` of the rate: inkassoforskriften §§ 1-2, 1-3."""
+    legal_basis: ShortText | None = None
+
+
+class Interest(_Model):
+    """Statutory late-payment interest on the outstanding principal, from the due date."""
+
+    table: Identifier
+    """A percent-per-year table of the ruleset's rate file (`late_interest`)."""
+    day_count: Literal[365, 360] = 365
+    """Days in the year the rate is divided by (actual/365 unless the law says otherwise)."""
+
+
+class Creditor(_Model):
+    """Who the claim is owed to, as notices name them."""
+
+    name: ShortText
+    address: ShortText | None = None
+    organisation_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
 class Repeat(_Model):
     """Make a step recur: an action every `every` until the `until` date."""
 
@@ -137,6 +177,7 @@ class Step(_Model):
     repeat: Repeat | None = None
     on_pause: Literal["shift", "skip"] | None = None
     """Override of `pause.policy` for this step."""
+    fee: Fee | None = None
     notes: LongText | None = None
 
 
@@ -178,6 +219,12 @@ class Ruleset(_Model):
     pause: Pause = Pause()
     stop_when: list[Literal["paid"]] = ["paid"]
     """`paid`: once the claim is paid in full, every later step is skipped."""
+    rates: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    """Rate file, relative to this ruleset's folder and inside it (`rates.yaml`)."""
+    interest: Interest | None = None
+    allocation: list[Literal["fees", "interest", "principal"]] = ["fees", "interest", "principal"]
+    """The order a payment pays what is owed: costs, then interest, then principal by default."""
+    creditor: Creditor | None = None
     steps: list[Step] = Field(min_length=1)
 
     _origin: Any = PrivateAttr(default=None)

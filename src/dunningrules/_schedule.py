@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Literal, NamedTuple
 
 Status = Literal["planned", "skipped", "waiting"]
@@ -62,6 +63,12 @@ class Action(NamedTuple):
     occurrence: int | None
     why: tuple[Any, ...]
     """A formatter and its arguments; `reason` calls it (formatting is deferred)."""
+    fee: Decimal | None = None
+    """The fee this action adds, or None (no fee, or not allowed: the reason says why)."""
+    claim: Any = None
+    """What the debtor owes on the action's date (a Claim: principal, fees, interest, total)."""
+    claim_error: str | None = None
+    """Why the claim could not be computed (a rate missing for a date), when it is None."""
 
     @property
     def date(self) -> dt.date | None:
@@ -92,6 +99,11 @@ class Action(NamedTuple):
             "reason": self.why[0](*self.why[1:]),
             "title": self.title,
             "occurrence": self.occurrence,
+            "fee": None if self.fee is None else str(self.fee),
+            "claim": None if self.claim is None else {
+                "principal": str(self.claim.principal), "fees": str(self.claim.fees),
+                "interest": str(self.claim.interest), "total": str(self.claim.total)},
+            "claim_error": self.claim_error,
         }
 
 

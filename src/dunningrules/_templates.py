@@ -86,10 +86,12 @@ __all__ = [
 #: Every top-level name a template may use.  Attributes are listed in the description; a value that
 #: "may be None" must be guarded in the template (``{% if creditor.name %}`` or ``creditor.name or "..."``).
 CONTEXT_NAMES: dict[str, str] = {
-    "case": "the case: id (str); due_date (date); status_url (str | None, where the creditor can follow the case)",
+    "case": "the case: id (str); due_date (date); payment_reference (str | None, KID/OCR reference to pay with); "
+    "status_url (str | None, where the creditor can follow the case)",
     "debtor": "who owes: name (str); address (str | None); language (str | None); and any extra attributes the case gives",
     "creditor": "the landlord, from the ruleset parameters creditor_name, creditor_address, "
-    "creditor_organisation_number: name, address, organisation_number (each str | None)",
+    "creditor_organisation_number, creditor_account: name, address, organisation_number, account "
+    "(bank account or bankgiro to pay to) (each str | None)",
     "action": "this action: step (step id), type (action type), title (str | None), date (date), "
     "deadline (date | None), channels (list of str), recipient (str), legal_basis (str | None)",
     "claim": "the claim on the action's date: principal, fees (all fees so far, this action's included), "
@@ -110,8 +112,8 @@ MAX_STEPS = 10_000
 """Most loop iterations plus calls in one rendering."""
 MAX_EXPONENT = 100
 """Largest exponent ``**`` accepts (absolute value)."""
-MAX_INT_BITS = 4096
-"""Largest integer ``**`` or ``*`` may produce, in bits."""
+MAX_INT_BITS = 64
+"""Largest integer ``**`` or ``*`` may produce, in bits (a letter has no use for larger numbers)."""
 
 _BLOCKS = ("subject", "body")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -201,12 +203,6 @@ class _Undefined(StrictUndefined):
             return f"{name!r} is not defined{_suggest(name, CONTEXT_NAMES)}"
         return super()._undefined_message
 
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            super()._fail_with_undefined_error(*args, **kwargs)
-        except Exception as exc:
-            exc.dr_name = self._undefined_name  # type: ignore[attr-defined]  # for the column
-            raise
 
 
 # --------------------------------------------------------------------------- budgets
@@ -246,7 +242,7 @@ def _text(value: Any) -> str:
     """``str(value)`` for printing and ``~``; containers are refused (a list in a letter is a bug)."""
     if isinstance(value, (list, tuple, set, frozenset, dict, Mapping)):
         raise TemplateRuntimeError(
-            f"cannot print a {type(value).__name__ if not isinstance(value, _Record) else 'record'} "
+            f"cannot print a {'record' if isinstance(value, Mapping) else 'list'} "
             f"({value!r}); print its parts, or |join(', ') a list of texts"
         )
     return str(value)
@@ -468,7 +464,7 @@ class _Environment(ImmutableSandboxedEnvironment):
                 if isinstance(seq, seqs) and isinstance(n, int):
                     _check_size(len(seq) * n, "the repeated text or list")
             if isinstance(left, int) and isinstance(right, int):
-                if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
                     raise SecurityError(f"a product over {MAX_INT_BITS} bits")
         if operator == "+" and isinstance(left, seqs) and isinstance(right, seqs):
             _check_size(len(left) + len(right), "the joined text or list")
@@ -476,8 +472,9 @@ class _Environment(ImmutableSandboxedEnvironment):
             if isinstance(right, (int, float, Decimal)) and not isinstance(right, bool):
                 if abs(right) > MAX_EXPONENT:
                     raise SecurityError(f"exponent {right} in **; at most {MAX_EXPONENT}")
-                if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
-                    raise SecurityError(f"a power over {MAX_INT_BITS} bits")
+                if (isinstance(left, int) and isinstance(right, int) and right > 0
+                        and (abs(left).bit_length() - 1) * right >= MAX_INT_BITS):
+                    raise SecurityError(f"{left} ** {right} is over {MAX_INT_BITS} bits; too large for a template")
         return super().call_binop(context, operator, left, right)
 
     def checked_concat(self, parts: tuple[Any, ...]) -> str:
@@ -522,17 +519,38 @@ class _Located:
                 if fn in self.loader.filenames:
                     where, line = fn, tb.tb_lineno
                 tb = tb.tb_next
-        if code in ("template-too-large",) or (code == "template-outside-tree" and line == 0 and where == path):
-            line = line or 1
         col = 0
-        if line:
+        if line == 0 and where == path and code in ("template-outside-tree", "template-too-large"):
+            line, col = 1, 1  # the file itself
+        elif line:
             try:
                 text = _line_of(Path(where).read_text(encoding="utf-8", errors="replace"), line)
             except OSError:
                 text = ""
-            col = _column(text, getattr(exc, "dr_name", None) or getattr(exc, "name", None))
+            col = _column(text, _needle(exc))
         message = _message(exc) + suffix
         return Finding(code, message, where, line, col)
+
+
+_NEEDLES = (
+    re.compile(r"^(?:[\w.\[\]]*\.)?(\w+) is not defined"),  # debtor.nmae is not defined
+    re.compile(r"^'(\w+)' is not defined"),
+    re.compile(r"attribute '(\w+)'"),
+    re.compile(r"^No (?:filter|test) named '(\w+)'"),
+    re.compile(r"^(range)\(\)"),
+)
+
+
+def _needle(exc: BaseException) -> str | None:
+    """The name the error is about, to find its column on the line."""
+    if isinstance(exc, TemplateNotFound):
+        return exc.name
+    text = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc)
+    for pattern in _NEEDLES:
+        m = pattern.search(text)
+        if m:
+            return m.group(1)
+    return None
 
 
 def _code(exc: BaseException) -> str:
@@ -805,8 +823,9 @@ def check_templates(
             env.compile(ast, name, shown)  # unknown filters and tests, and other compile-time errors
             ast = env.parse(source, name, shown)  # compile changed the loops; check the author's tree
         except TemplateSyntaxError as exc:
-            findings.append(Finding("template-syntax", _message(exc), shown, exc.lineno or 1,
-                                    0))
+            line = exc.lineno or 1
+            findings.append(Finding("template-syntax", _message(exc), shown, line,
+                                    _column(_line_of(source, line), _needle(exc))))
             continue
         static = _static_findings(env, name, shown, source, ast)
         findings.extend(static)
@@ -827,7 +846,7 @@ def check_templates(
         action_type, language = PurePosixPath(name).stem, PurePosixPath(name).parent.as_posix()
         for sparse, suffix in ((False, ""), (True, " (when the optional values are not set: creditor.*, "
                                                    "debtor.address, fee, action.title, action.legal_basis, "
-                                                   "case.status_url)")):
+                                                   "case.payment_reference, case.status_url)")):
             context = sample_context(language if language in LOCALES else "en", currency,
                                      action_type=action_type, sparse=sparse)
             context["language"] = language
@@ -850,7 +869,8 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "principal": Decimal("12500.00"),
         "debtor": {"name": "Kari Nordmann", "address": "Storgata 12 B, 0184 Oslo"},
         "creditor": {"name": "Grünerløkka Utleie AS", "address": "Postboks 4321 Sentrum, 0103 Oslo",
-                     "organisation_number": "912 345 678"},
+                     "organisation_number": "912 345 678", "account": "1234 56 78903"},
+        "reference": "1234567890128",
         "ruleset": {"id": "no-standard", "version": "2026.1",
                     "title": "Standard rent collection, Norway (reminders day 5 and 10, collection from day 15)"},
         # action type: (step, title, date, deadline, channels, recipient, legal_basis, fees so far, fee)
@@ -885,7 +905,8 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "principal": Decimal("9800.00"),
         "debtor": {"name": "Anna Svensson", "address": "Storgatan 5 lgh 1102, 753 20 Uppsala"},
         "creditor": {"name": "Bostadsbolaget i Uppsala AB", "address": "Box 1234, 751 42 Uppsala",
-                     "organisation_number": "556677-8899"},
+                     "organisation_number": "556677-8899", "account": "Bankgiro 123-4567"},
+        "reference": "4200426000042",
         "ruleset": {"id": "se-standard", "version": "2026.1",
                     "title": "Standard rent collection, Sweden (inkassokrav, termination and Kronofogden from day 14)"},
         "actions": {
@@ -941,10 +962,11 @@ def sample_context(language: str, currency: str, *, action_type: str = "debt_col
     days = (date - due).days if fees else 0
     interest = (principal * sample["rate"] * days / 365).quantize(Decimal("0.01")) if days > 0 else Decimal("0.00")
     creditor = dict(sample["creditor"])
+    case_id = f"{_COUNTRY_BY_CURRENCY.get(currency, 'NO')}-2026-0042"
     debtor = dict(sample["debtor"], language=language)
     context: dict[str, Any] = {
-        "case": {"id": f"{_COUNTRY_BY_CURRENCY.get(currency, 'NO')}-2026-0042", "due_date": due,
-                 "status_url": f"https://portal.example.com/cases/{_COUNTRY_BY_CURRENCY.get(currency, 'NO')}-2026-0042"},
+        "case": {"id": case_id, "due_date": due, "payment_reference": sample["reference"],
+                 "status_url": f"https://portal.example.com/cases/{case_id}"},
         "debtor": debtor,
         "creditor": creditor,
         "action": {"step": step, "type": action_type, "title": title, "date": date, "deadline": deadline,
@@ -957,9 +979,9 @@ def sample_context(language: str, currency: str, *, action_type: str = "debt_col
         "language": language,
     }
     if sparse:
-        context["creditor"] = {"name": None, "address": None, "organisation_number": None}
+        context["creditor"] = {"name": None, "address": None, "organisation_number": None, "account": None}
         context["debtor"] = dict(debtor, address=None, language=None)
         context["fee"] = None
         context["action"] = dict(context["action"], title=None, legal_basis=None)
-        context["case"] = dict(context["case"], status_url=None)
+        context["case"] = dict(context["case"], status_url=None, payment_reference=None)
     return context
