@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import functools
 import datetime as dt
 import io
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from ._evaluate import case_from_data, evaluate, schedule_json
 from ._model import Case
+from ._text import action_text
 from ._load import load_ruleset, read_bounded
 from ._schedule import Schedule
 from ._jsonpos import locate_json
@@ -70,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="DATE",
                    help="what the system knows on DATE: later events are ignored")
     p.add_argument("--format", choices=("json", "table"), default="json", help="output format")
+    p.add_argument("--with-text", action="store_true",
+                   help="add each action's notice (language, subject, body) from the ruleset's templates")
+    p = sub.add_parser("render", help="print the notice of one step of one case",
+                       description="Render the text of one action: its subject and body, in the debtor's "
+                       "language (or --language), from the ruleset's templates/ folder.")
+    p.add_argument("ruleset", metavar="RULESET", help="ruleset YAML file")
+    p.add_argument("case", metavar="CASE", help="case file (.json) or - for stdin")
+    p.add_argument("--step", required=True, metavar="ID", help="the step whose notice to print")
+    p.add_argument("--language", metavar="xx", help="language of the text (default: the debtor's, "
+                   "else the ruleset's)")
+    p.add_argument("--occurrence", type=int, default=1, metavar="N",
+                   help="which occurrence of a recurring step (default 1)")
+    p.add_argument("--as-of", type=_date, metavar="DATE",
+                   help="what the system knows on DATE: later events are ignored")
     p = sub.add_parser("schema", help="print the ruleset JSON Schema",
                        description="Print the published JSON Schema of rulesets (draft 2020-12).")
     return parser
@@ -146,6 +162,54 @@ def _json_limit(e: Exception, text: str, path: str, line_offset: int) -> Finding
     return Finding("case-too-large", "a number has too many digits", path, line + line_offset, col)
 
 
+def _text_or_none(plan: Plan, case: Case, action: Any) -> dict[str, str] | None:
+    """An action's notice for --with-text, or None when it has no template or no date."""
+    if action.claim is None and action.date is not None and action.claim_error:
+        return None  # the amount is unknown (claim_error says why): no notice states a guess
+    return action_text(plan, case, action)
+
+
+def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    name = "<stdin>" if args.case == "-" else args.case
+    text = _read_text(args.case, stdin)
+    items = list(_documents(text, name))
+    if len(items) != 1 or isinstance(items[0], Finding):
+        found = [i for i in items if isinstance(i, Finding)] or [
+            Finding("case-invalid", "render takes one case, not a list", name, 1, 1)]
+        _print_findings(found, stderr)
+        return EXIT_INVALID
+    data, prefix = items[0]  # type: ignore[misc]
+    case = _case_or_findings(data, name)
+    if isinstance(case, list):
+        _print_findings([_locate(_reroot(f, prefix), text, name) for f in case], stderr)
+        return EXIT_INVALID
+    steps = [s.id for s in plan.source.steps]
+    if args.step not in steps:
+        close = difflib.get_close_matches(args.step, steps, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        print(f"{args.ruleset}:0:0: unknown-step: no step {args.step!r} in the ruleset{hint}", file=stderr)
+        return EXIT_USAGE
+    schedule = evaluate(plan, case, as_of=args.as_of)
+    mine = [a for a in schedule.actions if a.step == args.step]
+    action = next((a for a in mine if (a.occurrence or 1) == args.occurrence), None)
+    problem = None
+    if action is None:
+        problem = f"step {args.step} has no occurrence {args.occurrence}"
+    elif action.date is None:
+        problem = f"step {args.step} has no date yet ({action.status}: {action.reason})"
+    elif action.claim is None and action.claim_error:
+        problem = f"the claim on {action.date} is unknown: {action.claim_error}"
+    if problem is None:
+        shown = action_text(plan, case, action, args.language)  # type: ignore[arg-type]
+        if shown is None:
+            problem = f"no template for {action.action} in the ruleset's templates folder"  # type: ignore[union-attr]
+    if problem is not None:
+        print(f"{name}:1:1: no-text: {problem}", file=stderr)
+        return EXIT_INVALID
+    stdout.write(f"Subject: {shown['subject']}\nLanguage: {shown['language']}\n\n{shown['body']}\n")  # type: ignore[index]
+    return EXIT_OK
+
+
 def _is_one_document(text: str) -> bool:
     """Whether stdin holds one JSON document (perhaps pretty-printed, perhaps broken) rather than
     JSON Lines: true when the whole text parses, or when it opens with '{' but its first line alone
@@ -181,6 +245,7 @@ class _Output:
                  stdout: IO[str], stderr: IO[str]) -> None:
         self.plan, self.as_of, self.name, self.batch = plan, args.as_of, name, batch
         self.table = args.format == "table"
+        self.with_text = getattr(args, "with_text", False)
         self.stdout, self.stderr = stdout, stderr
         self.failed = False
 
@@ -200,6 +265,14 @@ class _Output:
                 raise CaseError(case)
             if self.table:
                 out = render_table(evaluate(self.plan, case, as_of=self.as_of))
+            elif self.with_text:
+                schedule = evaluate(self.plan, case, as_of=self.as_of)
+                data = schedule.to_dict()
+                for action, shown in zip(schedule.actions, data["actions"]):
+                    shown["text"] = _text_or_none(self.plan, case, action)
+                indent = None if self.batch else 2
+                out = json.dumps(data, ensure_ascii=False, indent=indent,
+                                 separators=(",", ":") if self.batch else None) + "\n"
             elif self.batch:
                 out = schedule_json(self.plan, case, self.as_of) + "\n"
             else:
@@ -336,6 +409,8 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
             stdout.write(schema_text())
             return EXIT_OK
         plan = compile(load_ruleset(ns.ruleset))
+        if ns.command == "render":
+            return _render(plan, ns, stdin, stdout, stderr)
         return _schedule(plan, ns, stdin, stdout, stderr)
     except InvalidInputError as e:
         _print_findings(e.findings, stderr)

@@ -17,6 +17,7 @@ from ._compile import compile, content_sha256
 from ._errors import Finding, RulesetError
 from ._model import Ruleset
 from ._rates import RateBook, parse_rates
+from ._templates import TemplateSet, check_templates
 from ._schema import validate_tree
 from ._yaml import MAX_BYTES, Located, load_yaml
 
@@ -30,6 +31,7 @@ class Origin:
     sha256: str
     text: str = ""
     rates: RateBook | None = None       # the rate file the ruleset names, loaded
+    templates: TemplateSet | None = None  # notice templates in the ruleset's folder, checked
 
     def locate(self, pointer: tuple[str | int, ...], pos: int = 0) -> tuple[int, int]:
         """Line and column of character `pos` of the scalar at `pointer`.
@@ -117,9 +119,27 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
     rates = None
     if ruleset.rates is not None:
         rates = _load_rates(ruleset.rates, path, located)
-    ruleset._origin = Origin(path, located, content_sha256(located.data), source, rates)
+    templates = _templates(ruleset, path)
+    ruleset._origin = Origin(path, located, content_sha256(located.data), source, rates, templates)
     compile(ruleset)  # semantic checks: references, cycles, expressions, calendar, fees
     return ruleset
+
+
+def _templates(ruleset: Ruleset, path: str) -> TemplateSet | None:
+    """The ruleset's `templates/` folder, every template in it checked (syntax, variables,
+    sandbox, includes that leave the folder), or None when there is none."""
+    if path.startswith("<"):
+        return None
+    root = Path(path).resolve().parent
+    folder = root / "templates"
+    if not folder.is_dir():
+        return None
+    languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and len(p.name) == 2)
+    findings = check_templates(root, sorted({s.action for s in ruleset.steps}), languages,
+                               currency=ruleset.currency)
+    if findings:
+        raise RulesetError(findings)
+    return TemplateSet(root)
 
 
 def inside_tree(name: str, ruleset_path: str) -> Path | None:

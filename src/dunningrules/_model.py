@@ -142,6 +142,8 @@ class Creditor(_Model):
     name: ShortText
     address: ShortText | None = None
     organisation_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+    account: Annotated[str, StringConstraints(max_length=64)] | None = None
+    """Bank account, bankgiro or plusgiro to pay to."""
 
 
 class Repeat(_Model):
@@ -308,6 +310,12 @@ class Case(_Model):
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     debtor: Debtor | None = None
+    creditor: Creditor | None = None
+    """The landlord of this tenancy, when it is not the ruleset's `creditor`."""
+    payment_reference: Annotated[str, StringConstraints(max_length=64)] | None = None
+    """KID / OCR reference the tenant pays with, for notices."""
+    status_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    """Where the landlord can follow the case, for notices."""
     facts: dict[str, StrictBool | FactNumber | StrictStr | None] = {}
     """Facts the ruleset declares; 1 is a number, never true."""
     events: list[Event] = Field(default=[], max_length=10_000)

@@ -43,6 +43,7 @@ list is an error too (``template-error``): use ``|money``, ``|date``, ``|join(",
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime as dt
 import difflib
 import os
@@ -172,8 +173,14 @@ class _Record(Mapping):
 
 
 def _freeze(value: Any, label: str) -> Any:
+    """Context values as templates see them: mappings, pydantic models, dataclasses (Claim) and named
+    tuples become read-only labelled records; lists become tuples; other values stay as they are."""
     if hasattr(value, "model_dump") and callable(value.model_dump):  # a pydantic model (Debtor)
         value = value.model_dump()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # Claim
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    elif isinstance(value, tuple) and hasattr(value, "_asdict"):  # a named tuple
+        value = value._asdict()
     if isinstance(value, Mapping):
         return _Record(label, {str(k): _freeze(v, f"{label}.{k}") for k, v in value.items()})
     if isinstance(value, (list, tuple)):
@@ -293,9 +300,12 @@ def _join(context: Any, value: Any, d: str = "", attribute: Any = None) -> str:
 
 def _replace(s: Any, old: Any, new: Any, count: int | None = None) -> str:
     s, old, new = str(s), str(old), str(new)
-    hits = (len(s) + 1 if old == "" else s.count(old)) if count is None else count
-    _check_size(len(s) + max(hits, 0) * max(len(new) - len(old), 0), "the replaced text")
-    return s.replace(old, new) if count is None else s.replace(old, new, count)
+    count = -1 if count is None else int(count)
+    hits = len(s) + 1 if old == "" else s.count(old)
+    if count >= 0:
+        hits = min(hits, count)
+    _check_size(len(s) + hits * max(len(new) - len(old), 0), "the replaced text")
+    return s.replace(old, new, count)
 
 
 def _indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
@@ -626,7 +636,7 @@ class TemplateSet:
         self._located = _Located(self._env.tree_loader)
 
     @staticmethod
-    def name(action_type: str, language: str) -> str:
+    def template_name(action_type: str, language: str) -> str:
         """The template name (relative to ``templates/``) of an action type and language."""
         if not isinstance(action_type, str) or not _NAME_RE.match(action_type):
             raise ValueError(f"not an action type: {action_type!r}")
@@ -635,7 +645,7 @@ class TemplateSet:
         return f"{language}/{action_type}.j2"
 
     def path(self, action_type: str, language: str) -> Path:
-        return self.templates / self.name(action_type, language)
+        return self.templates / self.template_name(action_type, language)
 
     def available(self, action_type: str, language: str) -> bool:
         """Whether a template file exists for this action type and language (a symlink counts; rendering
@@ -649,7 +659,7 @@ class TemplateSet:
     def render(self, action_type: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
         """``(subject, body)`` of the action's text; raises :class:`RulesetError` with one located finding
         (the codes of :func:`check_templates`, or ``template-missing``) when it cannot."""
-        name = self.name(action_type, language)
+        name = self.template_name(action_type, language)
         missing = sorted(set(CONTEXT_NAMES) - set(context))
         extra = sorted(set(context) - set(CONTEXT_NAMES))
         if missing or extra:
@@ -796,7 +806,7 @@ def check_templates(
     templates = ts.templates
     if not templates.is_dir():
         return []
-    wanted = {TemplateSet.name(a, lang) for a in action_types for lang in languages
+    wanted = {TemplateSet.template_name(a, lang) for a in action_types for lang in languages
               if _NAME_RE.match(a) and re.fullmatch(r"[a-z]{2}", lang)}
     findings: list[Finding] = []
     for path in _walk(templates):
@@ -871,32 +881,32 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "creditor": {"name": "Grünerløkka Utleie AS", "address": "Postboks 4321 Sentrum, 0103 Oslo",
                      "organisation_number": "912 345 678", "account": "1234 56 78903"},
         "reference": "1234567890128",
-        "ruleset": {"id": "no-standard", "version": "2026.1",
+        "ruleset": {"id": "no_standard", "version": "2026.1",
                     "title": "Standard rent collection, Norway (reminders day 5 and 10, collection from day 15)"},
-        # action type: (step, title, date, deadline, channels, recipient, legal_basis, fees so far, fee)
+        # action type: (step id with _ for -, title, date, deadline, channels, recipient, legal_basis, fees so far, fee)
         "actions": {
             "invoice": ("invoice", "Rent invoice", dt.date(2026, 3, 6), None, ("email",), "debtor", None, "0", None),
-            "reminder": ("reminder-1", "Payment reminder (betalingspåminnelse)", dt.date(2026, 3, 23), None,
+            "reminder": ("reminder_1", "Payment reminder (betalingspåminnelse)", dt.date(2026, 3, 23), None,
                          ("sms", "email"), "debtor",
                          "inkassoforskriften § 1-2: no reminder fee earlier than 14 days after the due date", "0", None),
-            "debt_collection_notice": ("collection-notice", "Inkassovarsel", dt.date(2026, 4, 7), dt.date(2026, 4, 21),
+            "debt_collection_notice": ("collection_notice", "Inkassovarsel", dt.date(2026, 4, 7), dt.date(2026, 4, 21),
                                        ("letter", "email"), "debtor",
-                                       "inkassoloven § 9: written notice after the due date, at least 14 days to pay",
-                                       "35.00", "35.00"),
-            "eviction_warning": ("eviction-warning", "Varsel om fravikelse", dt.date(2026, 4, 7), dt.date(2026, 4, 21),
+                                       "inkassoloven § 9: written notice after the due date, at least 14 days to pay; "
+                                       "fee inkassoforskriften § 1-2", "37.50", "37.50"),
+            "eviction_warning": ("eviction_warning", "Varsel om fravikelse", dt.date(2026, 4, 7), dt.date(2026, 4, 21),
                                  ("letter", "email"), "debtor",
                                  "tvangsfullbyrdelsesloven § 4-18 and § 13-2 (3)(a): written warning before eviction",
-                                 "35.00", None),
-            "creditor_status_link": ("creditor-status-link", "Link for the landlord to follow the collection case",
-                                     dt.date(2026, 4, 7), None, ("email",), "creditor", None, "35.00", None),
-            "payment_demand": ("payment-demand", "Betalingsoppfordring", dt.date(2026, 4, 22), dt.date(2026, 5, 6),
+                                 "37.50", None),
+            "creditor_status_link": ("creditor_status_link", "Link for the landlord to follow the collection case",
+                                     dt.date(2026, 4, 7), None, ("email",), "creditor", None, "37.50", None),
+            "payment_demand": ("payment_demand", "Betalingsoppfordring", dt.date(2026, 4, 22), dt.date(2026, 5, 6),
                                ("letter",), "debtor",
                                "inkassoloven § 10: only after the inkassovarsel deadline, at least 14 days to pay",
-                               "140.00", "105.00"),
-            "eviction_petition": ("eviction-petition", "Begjæring om fravikelse to Namsmannen", dt.date(2026, 4, 21), None,
+                               "37.50", None),
+            "eviction_petition": ("eviction_petition", "Begjæring om fravikelse to Namsmannen", dt.date(2026, 4, 21), None,
                                   ("e-filing",), "enforcement_officer",
                                   "tvangsfullbyrdelsesloven § 13-2 (3)(a): two weeks after the written warning",
-                                  "35.00", None),
+                                  "37.50", None),
         },
     },
     "SE": {
@@ -907,34 +917,35 @@ _SAMPLES: dict[str, dict[str, Any]] = {
         "creditor": {"name": "Bostadsbolaget i Uppsala AB", "address": "Box 1234, 751 42 Uppsala",
                      "organisation_number": "556677-8899", "account": "Bankgiro 123-4567"},
         "reference": "4200426000042",
-        "ruleset": {"id": "se-standard", "version": "2026.1",
+        "ruleset": {"id": "se_standard", "version": "2026.1",
                     "title": "Standard rent collection, Sweden (inkassokrav, termination and Kronofogden from day 14)"},
         "actions": {
-            "debt_collection_notice": ("collection-demand", "Inkassokrav", dt.date(2026, 6, 8), dt.date(2026, 6, 16),
+            "debt_collection_notice": ("collection_demand", "Inkassokrav", dt.date(2026, 6, 8), dt.date(2026, 6, 16),
                                        ("letter", "email"), "debtor",
                                        "inkassolagen 5 § and god inkassosed: at least 8 days to pay; lag (1930:173) 2 §",
                                        "180.00", "180.00"),
-            "lease_termination": ("lease-termination", "Uppsägning av hyresavtalet", dt.date(2026, 6, 22), None,
+            "lease_termination": ("lease_termination", "Uppsägning av hyresavtalet", dt.date(2026, 6, 22), None,
                                   ("registered_letter",), "debtor",
                                   "jordabalken 12 kap. 42 § första stycket 1: rent unpaid more than one week after the due date",
                                   "180.00", None),
-            "payment_order_application": ("payment-order-application", "Ansökan om betalningsföreläggande",
+            "payment_order_application": ("payment_order_application", "Ansökan om betalningsföreläggande",
                                           dt.date(2026, 6, 22), None, ("e-filing",), "enforcement_authority",
-                                          "lag (1990:746) om betalningsföreläggande och handräckning", "180.00", None),
-            "eviction_petition": ("eviction-application", "Ansökan om avhysning", dt.date(2026, 6, 22), None,
+                                          "lag (1990:746) om betalningsföreläggande och handräckning; "
+                                          "fee förordning (1992:1094) 1 §", "480.00", "300.00"),
+            "eviction_petition": ("eviction_application", "Ansökan om avhysning", dt.date(2026, 6, 22), None,
                                   ("e-filing",), "enforcement_authority",
                                   "lag (1990:746) om betalningsföreläggande och handräckning; jordabalken 12 kap. 42 §",
-                                  "180.00", None),
-            "social_services_notice": ("social-services-notice", "Underrättelse till socialnämnden", dt.date(2026, 6, 22),
+                                  "480.00", None),
+            "social_services_notice": ("social_services_notice", "Underrättelse till socialnämnden", dt.date(2026, 6, 22),
                                        None, ("registered_letter",), "social_services",
                                        "jordabalken 12 kap. 44 §: the social welfare board is notified of the termination",
-                                       "180.00", None),
-            "debtor_information": ("debtor-information", "Information to the tenant about the steps taken",
-                                   dt.date(2026, 6, 23), None, ("letter", "email"), "debtor", None, "180.00", None),
-            "limitation_interruption": ("limitation-interruption", "Preskriptionsavbrott", dt.date(2029, 5, 4), None,
+                                       "480.00", None),
+            "debtor_information": ("debtor_information", "Information to the tenant about the steps taken",
+                                   dt.date(2026, 6, 23), None, ("letter", "email"), "debtor", None, "480.00", None),
+            "limitation_interruption": ("limitation_interruption", "Preskriptionsavbrott", dt.date(2029, 5, 4), None,
                                         ("letter",), "debtor",
                                         "preskriptionslagen (1981:130) 2 § and 5 §: three years against consumers, "
-                                        "interrupted by a written demand", "180.00", None),
+                                        "interrupted by a written demand", "480.00", None),
         },
     },
 }
@@ -957,6 +968,7 @@ def sample_context(language: str, currency: str, *, action_type: str = "debt_col
         due + dt.timedelta(days=29), ("letter",), "debtor", None, "0", None,
     )
     step, title, date, deadline, channels, recipient, legal_basis, fees, fee = row
+    step = step.replace("_", "-")  # step ids are hyphenated: collection-notice
     principal = sample["principal"]
     fees = Decimal(fees)
     days = (date - due).days if fees else 0
@@ -975,7 +987,7 @@ def sample_context(language: str, currency: str, *, action_type: str = "debt_col
                   "total": principal + fees + interest},
         "fee": Decimal(fee) if fee is not None else None,
         "currency": currency,
-        "ruleset": dict(sample["ruleset"]),
+        "ruleset": dict(sample["ruleset"], id=sample["ruleset"]["id"].replace("_", "-")),
         "language": language,
     }
     if sparse:
