@@ -121,7 +121,8 @@ class Plan:
     event_names: tuple[str, ...]     # events used as anchors or in conditions
     ruleset_json: str                # the schedule's "ruleset" object, serialised once
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    factors: dict[tuple[int, int], Fraction] = field(default_factory=dict, compare=False, repr=False)
+    # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
+    factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
     fragments: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -425,7 +426,11 @@ class _Compiler:
             self.error("fee-invalid", "`fraction` goes with `rate`", (*p, "fraction"))
             return None
         fraction = Fraction(fee.fraction or "1")  # type: ignore[union-attr]
-        if fee.rate is not None and self.rate_table(fee.rate, (*p, "rate")) is None:  # type: ignore[union-attr]
+        if self.book is None and (rule.rate or rule.cap_table):
+            self.error("rates-unavailable", f"a {fee.kind} fee is capped by the rate table "  # type: ignore[union-attr]
+                       f"{rule.rate or rule.cap_table!r} ({rule.basis}); name the rate file with `rates:`", p)
+            return None
+        if fee.rate is not None and self.rate_table(fee.rate, (*p, "rate"), unit=self.rs.currency) is None:  # type: ignore[union-attr]
             return None
         plan = FeePlan(fee.kind, rule, fee.amount, fee.rate, fraction)  # type: ignore[union-attr]
         self.check_fee_statically(plan, i, step, p)
@@ -465,6 +470,15 @@ class _Compiler:
             if count > rule.max_count and same[-1] is step:
                 self.error("fee-too-many", f"{count} fee-bearing {plan.kind.replace('_', ' ')}s; {rule.basis} "
                            f"allows at most {rule.max_count}", (*p, "kind"))
+
+    def rates_match(self) -> None:
+        book = self.book
+        if book is None:
+            return
+        theirs, ours = (book.jurisdiction, book.currency), (self.rs.jurisdiction, self.rs.currency)
+        if theirs != ours:
+            self.error("rates-mismatch", f"the rate file {book.path} is for {'/'.join(theirs)}, the ruleset "
+                       f"for {'/'.join(ours)}", ("rates",))
 
     def interest(self) -> RateTable | None:
         if self.rs.interest is None:
@@ -515,6 +529,7 @@ class _Compiler:
             seen.setdefault(step.id, i)
         calendar = self.calendar()
         facts = self.facts()
+        self.rates_match()
         interest = self.interest()
         if sorted(self.rs.allocation) != ["fees", "interest", "principal"]:
             self.error("invalid-value", "allocation lists fees, interest and principal, each once, in the "

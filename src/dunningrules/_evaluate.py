@@ -23,7 +23,6 @@ import functools
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,7 +31,7 @@ from ._calendar import Calendar
 from ._compile import DatePlan, Offsets, Plan, StepPlan
 from ._errors import CalendarError, CaseError, Finding
 from ._model import Case, Debtor, Event, iso_dates
-from ._money import Claim, claim_on
+from ._money import Claim, claims_on
 from ._rates import RateError
 from ._schedule import Action, Schedule, human_date
 
@@ -556,50 +555,95 @@ def claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) 
     """What the debtor owes on each dated action's date: (Claim, None), or (None, why unknown).
 
     Computed per case, outside the memo, since it depends on the amount and the payments.
-    Without payments the claim is principal + fees to date + principal × an interest factor
-    that depends only on the dates (cached on the plan, exact as a fraction)."""
+    Without payments the claim is principal + fees to date + interest on the principal, in
+    exact integer arithmetic on a per-plan table of rate-days; with payments, one walk through
+    the ledger (`_money.claims_on`) gives every date's claim."""
     payments = [(e.date, e.amount) for e in case.events
                 if e.type == "payment" and (as_of is None or e.date <= as_of)]
     fees = [(a[2], Decimal(a[6][0])) for a in raw if a[1] == "planned" and a[6] is not None and a[6][0]]
-    out: list[Any] = []
+    amount = case.amount.quantize(_ZERO_MONEY)
+    if payments:
+        return _claims_with_payments(plan, case, raw, fees, payments)
     due = case.due_date.toordinal()
-    amount = case.amount
+    cents = int(amount * 100)
+    out: list[Any] = []
     for a in raw:
         o = a[2]
         if o is None:
             out.append(None)
             continue
         charged = sum((f for d, f in fees if d <= o), _ZERO_MONEY)
-        try:
-            if not payments:
-                interest = _ZERO_MONEY if plan.interest is None else _interest_fast(plan, due, o, amount)
-                out.append((Claim(amount, charged, interest, amount + charged + interest, _ZERO_MONEY), None))
-            else:
-                day = dt.date.fromordinal(o)
-                out.append((claim_on(day, principal=amount, due=case.due_date,
-                                     fees=[(dt.date.fromordinal(d), f) for d, f in fees if d <= o],
-                                     payments=payments, table=plan.interest, order=plan.allocation,
-                                     day_count=plan.day_count), None))
-        except RateError as e:
-            out.append((None, f"{e.code}: {e.message}"))
+        if plan.interest is None:
+            interest = _ZERO_MONEY
+        else:
+            rate_days, why = _rate_days_or_why(plan, due, o)
+            if why is not None:
+                out.append((None, why))
+                continue
+            # interest = amount × Σ(rate% × days) / (100 × day_count), the rate in hundredths of a
+            # percent and the amount in øre: whole numbers, rounded half-up once, exactly.
+            den = 10_000 * plan.day_count
+            interest = (Decimal((2 * cents * rate_days + den) // (2 * den)) / 100).quantize(_ZERO_MONEY)
+        out.append((Claim(amount, charged, interest, amount + charged + interest, _ZERO_MONEY), None))
     return tuple(out)
 
 
+def _rate_days(plan: Plan, due: int, day: int) -> int:
+    """Σ rate × days over the rate rows from the day after `due` to `day`, the rate in
+    hundredths of a percent (12.25 % -> 1225)."""
+    if day <= due:
+        return 0
+    total = 0
+    table = plan.interest
+    first, last = table.rows[0].valid_from, table.rows[-1].valid_to  # type: ignore[union-attr]
+    if dt.date.fromordinal(day) > last or dt.date.fromordinal(due + 1) < first:
+        # Decided without building RateError's full coverage message for every action.
+        start, end = dt.date.fromordinal(due + 1), dt.date.fromordinal(day)
+        gap = max(last + dt.timedelta(days=1), start) if end > last else start
+        # Worded as RateTable.periods words it, so both paths say the same.
+        raise RateError("rate-missing", f"no {table.name} row covers {gap}, needed for "  # type: ignore[union-attr]
+                        f"{start}..{end} (rows cover {first}..{last})")
+    for first, last, row in table.periods(dt.date.fromordinal(due + 1), dt.date.fromordinal(day)):  # type: ignore[union-attr]
+        hundredths = row.value * 100
+        if hundredths != hundredths.to_integral_value():
+            raise RateError("rates-bad-value", f"{table.name} rate {row.value} has more than two decimals")  # type: ignore[union-attr]
+        total += int(hundredths) * ((last - first).days + 1)
+    return total
+
+
+def _claims_with_payments(plan: Plan, case: Case, raw: tuple[Any, ...], fees: list[Any],
+                          payments: list[Any]) -> tuple[Any, ...]:
+    dated = sorted({a[2] for a in raw if a[2] is not None})
+    ledger = {"principal": case.amount, "due": case.due_date, "payments": payments, "table": plan.interest,
+              "order": plan.allocation, "day_count": plan.day_count,
+              "fees": [(dt.date.fromordinal(d), f) for d, f in fees]}
+    due = case.due_date.toordinal()
+    # Dates the rate table covers go through the ledger in one walk; a later date may still
+    # be known (nothing left to bear interest), so it is asked on its own.
+    covered = [o for o in dated if plan.interest is None or _rate_days_or_why(plan, due, o)[1] is None]
+    found = claims_on([dt.date.fromordinal(o) for o in covered], **ledger) if covered else []  # type: ignore[arg-type]
+    by_day: dict[int, Any] = {o: (c, None) for o, c in zip(covered, found)}
+    for o in dated:
+        if o not in by_day:
+            try:
+                by_day[o] = (claims_on([dt.date.fromordinal(o)], **ledger)[0], None)  # type: ignore[arg-type]
+            except RateError:
+                by_day[o] = (None, _rate_days_or_why(plan, due, o)[1])
+    return tuple(None if a[2] is None else by_day[a[2]] for a in raw)
+
+
+def _rate_days_or_why(plan: Plan, due: int, day: int) -> tuple[int | None, str | None]:
+    """Σ rate×days from the due date to `day` (cached on the plan), or why it is unknown."""
+    found = plan.factors.get((due, day))
+    if found is None:
+        try:
+            found = plan.factors[(due, day)] = _rate_days(plan, due, day)
+        except RateError as e:
+            found = plan.factors[(due, day)] = f"{e.code}: {e.message}"
+    return (None, found) if isinstance(found, str) else (found, None)
+
+
 _ZERO_MONEY = Decimal("0.00")
-
-
-def _interest_fast(plan: Plan, due: int, day: int, amount: Decimal) -> Decimal:
-    factor = plan.factors.get((due, day))
-    if factor is None:
-        factor = Fraction(0)
-        if day > due:
-            start = dt.date.fromordinal(due + 1)
-            for first, last, row in plan.interest.periods(start, dt.date.fromordinal(day)):  # type: ignore[union-attr]
-                factor += Fraction(row.value) * ((last - first).days + 1) / (100 * plan.day_count)
-        plan.factors[(due, day)] = factor
-    exact = Fraction(amount) * factor
-    cents, rest = divmod(exact * 100, 1)  # half-up to whole øre/öre, as _money.round_money
-    return (Decimal(int(cents) + (rest >= Fraction(1, 2))) / 100).quantize(_ZERO_MONEY)
 
 
 def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None = None) -> Schedule:
@@ -612,8 +656,13 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     if not isinstance(case, Case):
         case = case_from_data(case)
     raw = _actions(plan, case, as_of)[0]
-    return Schedule(case.id, plan.ruleset, as_of, raw,
-                    functools.partial(build_actions, plan, money=claims(plan, case, as_of, raw)))
+    return Schedule(case.id, plan.ruleset, as_of, raw, functools.partial(_with_claims, plan, case, as_of))
+
+
+def _with_claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) -> tuple[Action, ...]:
+    # Claims depend on the amount and payments, so they are computed per case when the
+    # actions are first read, not kept in the memo.
+    return build_actions(plan, raw, claims(plan, case, as_of, raw))
 
 
 def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:

@@ -206,3 +206,60 @@ def claim_on(day: date, *, principal: Decimal, due: date, fees: Sequence[tuple[d
     """
     return ledger_on(day, principal=principal, due=due, fees=fees, payments=payments, table=table,
                      order=order, day_count=day_count).claim()
+
+
+def claims_on(days: Sequence[date], *, principal: Decimal, due: date, fees: Sequence[tuple[date, Decimal]] = (),
+              payments: Sequence[tuple[date, Decimal]] = (), table: RateTable | None,
+              order: Sequence[str] = PARTS, day_count: int = DAY_COUNT) -> list[Claim]:
+    """:func:`claim_on` for each of ``days`` (ascending), in one walk through the events:
+    a schedule asks for the claim on every action's date, and replaying the ledger from the
+    due date for each would repeat the same work."""
+    if list(days) != sorted(days):
+        raise ValueError("days must be in ascending order")
+    if not days:
+        return []
+    last = days[-1]
+    principal = _amount(principal, "principal")
+    order = tuple(order)
+    if sorted(order) != sorted(PARTS):
+        raise ValueError(f"order must name each of {', '.join(PARTS)} once, got {order!r}")
+    events = [(d, 0, _amount(a, f"fee on {d}")) for d, a in fees] + \
+             [(d, 1, _amount(a, f"payment on {d}")) for d, a in payments]
+    events = sorted((e for e in events if e[0] <= last), key=lambda e: (e[0], e[1], e[2]))
+    out: list[Claim] = []
+    with localcontext(_context()):
+        owed = {"principal": principal, "fees": _ZERO, "interest": _ZERO}
+        credit = paid = charged = accrued = _ZERO
+        accrued_to = due
+
+        def accrue(to: date) -> None:
+            nonlocal accrued_to, accrued
+            if table is not None and to > accrued_to and owed["principal"] > 0:
+                more = interest(owed["principal"], accrued_to, to, table, day_count)
+                owed["interest"] += more
+                accrued += more
+            accrued_to = max(accrued_to, to)
+
+        i = 0
+        for day in days:
+            while i < len(events) and events[i][0] <= day:
+                when, kind, amount = events[i]
+                i += 1
+                accrue(when)
+                if kind == 0:
+                    charged += amount
+                    used = min(credit, amount)
+                    credit -= used
+                    owed["fees"] += amount - used
+                else:
+                    paid += amount
+                    left = amount
+                    for part in order:
+                        take = min(left, owed[part])
+                        owed[part] -= take
+                        left -= take
+                    credit += left
+            accrue(day)
+            out.append(Ledger(owed["principal"], owed["fees"], owed["interest"], paid, credit, charged,
+                              accrued).claim())
+    return out
