@@ -182,8 +182,8 @@ def test_no_claim_when_no_interest_row_covers_a_day(events):
         a = by_step[step]
         assert a.date > LAST_RATE_DAY
         assert a.claim is None
-        assert a.claim_error.startswith("rate-missing: no late_interest row covers 2026-07-01, needed for ")
-        assert a.claim_error.endswith("(rows cover 2024-01-01..2026-06-30)")
+        assert a.claim_error == ("rate-missing: no late_interest row covers 2026-07-01 "
+                                 "(rows cover 2024-01-01..2026-06-30); add the period to the rate file")
         d = a.to_dict()
         assert d["claim"] is None and d["claim_error"] == a.claim_error
     # the fee itself is known (inkassosats 2026 covers July): only the claim is not
@@ -192,11 +192,11 @@ def test_no_claim_when_no_interest_row_covers_a_day(events):
     assert all(a.claim is None and a.claim_error is None for a in s.actions if a.date is None)
 
 
-def test_the_fast_path_claim_error_names_the_span_from_the_due_date():
+def test_the_claim_error_names_the_first_day_without_a_rate():
     s = evaluate(shipped("no"), case("2026-06-22"))
     demand = next(a for a in s.actions if a.step == "payment-demand")
-    assert demand.claim_error == ("rate-missing: no late_interest row covers 2026-07-01, needed for "
-                                  "2026-06-23..2026-07-22 (rows cover 2024-01-01..2026-06-30)")
+    assert demand.claim_error == ("rate-missing: no late_interest row covers 2026-07-01 "
+                                  "(rows cover 2024-01-01..2026-06-30); add the period to the rate file")
 
 
 def test_a_paid_in_full_case_keeps_the_interest_and_fees_owed():
@@ -402,7 +402,7 @@ def test_the_fast_no_payment_path_equals_claim_on(generated):
                             payments=[], table=plan.interest, order=plan.allocation, day_count=plan.day_count)
         except RateError as e:
             assert a.claim is None
-            assert a.claim_error.split(", needed for")[0] == f"{e.code}: {e.message}".split(", needed for")[0]
+            assert a.claim_error.split(" (rows cover")[0] == f"{e.code}: {e.message}".split(", needed for")[0]
             continue
         assert a.claim == want
         assert [str(x) for x in (a.claim.principal, a.claim.fees, a.claim.interest, a.claim.total)] == \
