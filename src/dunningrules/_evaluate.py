@@ -572,7 +572,7 @@ def claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) 
         if o is None:
             out.append(None)
             continue
-        charged = sum((f for d, f in fees if d <= o), _ZERO_MONEY)
+        charged = sum((f for d, f in fees if d <= o), _ZERO_MONEY) if fees else _ZERO_MONEY
         if plan.interest is None:
             interest = _ZERO_MONEY
         else:
@@ -733,11 +733,16 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
     ))
 
 
+@functools.lru_cache(maxsize=1024)
+def _claim_error_json(error: str) -> str:
+    return ',"claim":null,"claim_error":' + json.dumps(error, ensure_ascii=False) + "}"
+
+
 def _claim_json(money: Any) -> str:
     if money is None:
         return ',"claim":null,"claim_error":null}'
     claim, error = money
     if claim is None:
-        return ',"claim":null,"claim_error":' + json.dumps(error, ensure_ascii=False) + "}"
+        return _claim_error_json(error)
     return (f',"claim":{{"principal":"{claim.principal}","fees":"{claim.fees}",'
             f'"interest":"{claim.interest}","total":"{claim.total}"}},"claim_error":null}}')
