@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/dunningrules validate rulesets/no/standard.yaml rulesets/se/standard.yaml
 	$(BIN)/dunningrules schedule rulesets/no/standard.yaml examples/no-cases.jsonl --format table
 	$(BIN)/dunningrules schedule rulesets/se/standard.yaml examples/se-cases.jsonl --format table
+	$(BIN)/dunningrules render rulesets/no/standard.yaml examples/no-case.json --step collection-notice
 
 test: setup
 	$(BIN)/python -m pytest
