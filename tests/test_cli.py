@@ -490,3 +490,26 @@ def test_stdin_json_lines_with_a_bad_line(tmp_path):
     found = assert_findings_format(err)
     assert err.startswith("<stdin>:2:")
     assert [(line, c) for line, _, c in found] == [(2, "case-negative-amount")]
+
+
+def test_with_text_writes_only_what_is_sent_and_keeps_going(tmp_path):
+    """Skipped actions send nothing (no text); a case with no debtor has nobody to write to."""
+    opted_out = dict(CASE, id="T-1", facts={"eviction_warning_opt_out": True})
+    no_debtor = {k: v for k, v in CASE.items() if k != "debtor"} | {"id": "T-2"}
+    path = write_jsonl(tmp_path / "c.jsonl", [opted_out, no_debtor])
+    code, out, err = cli("schedule", NO_RULESET, path, "--with-text")
+    assert (code, err) == (0, "")
+    first, second = (json.loads(line) for line in out.splitlines())
+    warning = next(a for a in first["actions"] if a["step"] == "eviction-warning")
+    notice = next(a for a in first["actions"] if a["step"] == "collection-notice")
+    assert warning["status"] == "skipped" and warning["text"] is None
+    assert notice["status"] == "planned" and notice["text"]["language"] == "nb"
+    assert "INKASSOVARSEL" in notice["text"]["body"]
+    assert all(a["text"] is None for a in second["actions"])
+
+
+def test_render_refuses_a_skipped_step(tmp_path):
+    case = write_json(tmp_path / "c.json", dict(CASE, facts={"eviction_warning_opt_out": True}))
+    code, out, err = cli("render", NO_RULESET, case, "--step", "eviction-warning")
+    assert code == 1 and out == ""
+    assert ": no-text: step eviction-warning is skipped" in err

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import IO, Any, Iterator
 
 from ._compile import Plan, compile
-from ._errors import CaseError, DunningRulesError, Finding, InvalidInputError
+from ._errors import CaseError, DunningRulesError, Finding, InvalidInputError, RulesetError
 from pydantic import ValidationError
 
 from ._evaluate import case_from_data, evaluate, schedule_json
@@ -197,6 +197,10 @@ def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str
         problem = f"step {args.step} has no occurrence {args.occurrence}"
     elif action.date is None:
         problem = f"step {args.step} has no date yet ({action.status}: {action.reason})"
+    elif action.status != "planned":
+        problem = f"step {args.step} is {action.status} ({action.reason}): nothing is sent"
+    elif case.debtor is None:
+        problem = "the case has no debtor to write to"
     elif action.claim is None and action.claim_error:
         problem = f"the claim on {action.date} is unknown: {action.claim_error}"
     if problem is None:
@@ -268,8 +272,12 @@ class _Output:
             elif self.with_text:
                 schedule = evaluate(self.plan, case, as_of=self.as_of)
                 data = schedule.to_dict()
-                for action, shown in zip(schedule.actions, data["actions"]):
-                    shown["text"] = _text_or_none(self.plan, case, action)
+                try:
+                    for action, shown in zip(schedule.actions, data["actions"]):
+                        shown["text"] = _text_or_none(self.plan, case, action)
+                except RulesetError as e:  # a template failed on this case: say so, go on with the batch
+                    self.fail(e.findings)
+                    return None
                 indent = None if self.batch else 2
                 out = json.dumps(data, ensure_ascii=False, indent=indent,
                                  separators=(",", ":") if self.batch else None) + "\n"

@@ -459,8 +459,9 @@ class _Compiler:
                            (*p, "kind"))
         if rule.min_days_after_due:
             days = _days_after_due(step)
-            if days is not None and days < rule.min_days_after_due and (step.roll or self.rs.defaults.roll) in (
-                    "following", "none"):
+            # Whatever the roll: a fee that is lawful only when a weekend or holiday happens to push
+            # the notice late enough breaks the rule on every ordinary day.
+            if days is not None and days < rule.min_days_after_due:
                 self.error("fee-too-early", f"this step goes out {days} days after the due date; {rule.basis} "
                            f"allows a {plan.kind.replace('_', ' ')} fee only at least {rule.min_days_after_due} "
                            "days after it", (*p, "kind"))

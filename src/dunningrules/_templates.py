@@ -90,9 +90,8 @@ CONTEXT_NAMES: dict[str, str] = {
     "case": "the case: id (str); due_date (date); payment_reference (str | None, KID/OCR reference to pay with); "
     "status_url (str | None, where the creditor can follow the case)",
     "debtor": "who owes: name (str); address (str | None); language (str | None); and any extra attributes the case gives",
-    "creditor": "the landlord, from the ruleset parameters creditor_name, creditor_address, "
-    "creditor_organisation_number, creditor_account: name, address, organisation_number, account "
-    "(bank account or bankgiro to pay to) (each str | None)",
+    "creditor": "the landlord, from the case's `creditor` or else the ruleset's: name, address, "
+    "organisation_number, account (bank account or bankgiro to pay to) (each str | None)",
     "action": "this action: step (step id), type (action type), title (str | None), date (date), "
     "deadline (date | None), channels (list of str), recipient (str), legal_basis (str | None)",
     "claim": "the claim on the action's date: principal, fees (all fees so far, this action's included), "

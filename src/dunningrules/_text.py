@@ -35,9 +35,10 @@ def text_language(templates: TemplateSet, plan: Plan, case: Case, action_type: s
 def text_context(plan: Plan, case: Case, action: Action, language: str) -> dict[str, Any]:
     """The values a template sees (see _templates.CONTEXT_NAMES)."""
     creditor = case.creditor or plan.source.creditor
-    debtor = case.debtor.model_dump() if case.debtor is not None else {"name": None}
-    debtor.setdefault("address", None)
-    debtor.setdefault("language", None)
+    d = case.debtor
+    # Only the documented attributes: what validation's dry runs check is what templates get.
+    debtor = {"name": d.name if d else None, "address": d.address if d else None,
+              "language": d.language if d else None}
     claim = action.claim
     return {
         "case": {"id": case.id, "due_date": case.due_date, "payment_reference": case.payment_reference,
@@ -62,10 +63,11 @@ def text_context(plan: Plan, case: Case, action: Action, language: str) -> dict[
 
 
 def action_text(plan: Plan, case: Case, action: Action, language: str | None = None) -> dict[str, str] | None:
-    """`{language, subject, body}` for an action that has a template and a date, else None.
+    """`{language, subject, body}` for a planned action that has a template, else None (a
+    skipped or waiting action sends nothing; a case without a debtor has nobody to write to).
     A template that fails raises RulesetError with the located finding."""
     templates = templates_of(plan)
-    if templates is None or action.date is None:
+    if templates is None or action.status != "planned" or action.date is None or case.debtor is None:
         return None
     chosen = text_language(templates, plan, case, action.action, language)
     if chosen is None:
