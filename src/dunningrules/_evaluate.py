@@ -725,12 +725,47 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
                 text = fragments[one] = json.dumps(action, ensure_ascii=False, separators=(",", ":"))[:-1]
             parts.append(text)
         entry[1] = parts
-    money = claims(plan, case, as_of, raw)
-    actions = ",".join(part + _claim_json(m) for part, m in zip(entry[1], money))
+    if any(e.type == "payment" and (as_of is None or e.date <= as_of) for e in case.events):
+        money = claims(plan, case, as_of, raw)
+        actions = ",".join(part + _claim_json(m) for part, m in zip(entry[1], money))
+    else:
+        actions = ",".join(part + tail for part, tail in zip(entry[1], _unpaid_claim_json(plan, case, raw)))
     return "".join((
         '{"case":', json.dumps(case.id, ensure_ascii=False), ',"ruleset":', plan.ruleset_json,
         ',"as_of":', "null" if as_of is None else f'"{as_of.isoformat()}"', ',"actions":[', actions, "]}",
     ))
+
+
+def _unpaid_claim_json(plan: Plan, case: Case, raw: tuple[Any, ...]) -> list[str]:
+    """The claim JSON of each action of a case nothing has been paid on, straight from whole
+    øre: what `claims` computes, without building Claim objects (the batch path)."""
+    due = case.due_date.toordinal()
+    cents = int(case.amount * 100)
+    den = 10_000 * plan.day_count
+    fees = [(a[2], int(Decimal(a[6][0]) * 100)) for a in raw
+            if a[1] == "planned" and a[6] is not None and a[6][0]]
+    out = []
+    for a in raw:
+        o = a[2]
+        if o is None:
+            out.append(',"claim":null,"claim_error":null}')
+            continue
+        interest = 0
+        if plan.interest is not None:
+            rate_days, why = _rate_days_or_why(plan, due, o)
+            if why is not None:
+                out.append(_claim_error_json(why))
+                continue
+            interest = (2 * cents * rate_days + den) // (2 * den)
+        charged = sum(f for d, f in fees if d <= o) if fees else 0
+        out.append(f',"claim":{{"principal":"{_cents(cents)}","fees":"{_cents(charged)}",'
+                   f'"interest":"{_cents(interest)}","total":"{_cents(cents + charged + interest)}"}},'
+                   '"claim_error":null}')
+    return out
+
+
+def _cents(n: int) -> str:
+    return f"{n // 100}.{n % 100:02d}"
 
 
 @functools.lru_cache(maxsize=1024)
