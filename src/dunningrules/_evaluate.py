@@ -22,7 +22,7 @@ import difflib
 import functools
 import json
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,7 +31,7 @@ from ._calendar import Calendar
 from ._compile import DatePlan, Offsets, Plan, StepPlan
 from ._errors import CalendarError, CaseError, Finding
 from ._model import Case, Debtor, Event, iso_dates
-from ._money import Claim, round_money
+from ._money import Claim, claims_on
 from ._rates import RateError
 from ._schedule import Action, Schedule, human_date
 
@@ -612,70 +612,46 @@ def _rate_days(plan: Plan, due: int, day: int) -> int:
 
 def _claims_with_payments(plan: Plan, case: Case, raw: tuple[Any, ...], fees: list[Any],
                           payments: list[Any]) -> tuple[Any, ...]:
-    """The claim on each action date of a case with payments, in one walk through the ledger
-    (the rules of `_money`: allocation in `plan.allocation`, interest on what principal is left,
-    50 working digits, rounding half-up to øre only in the claim), with the rate-days per span
-    taken from the plan's cache; `_money.claims_on` is the reference it is tested against."""
-    per = Decimal(10_000 * plan.day_count)       # rate-days are in hundredths of a percent
+    """The claim on each action date of a case with payments: `_money.claims_on`, one walk
+    through the ledger, with interest from the plan's cache of rate-days."""
+    per = Decimal(10_000 * plan.day_count)  # rate-days are in hundredths of a percent
+
+    def interest(principal: Decimal, start: dt.date, end: dt.date) -> Decimal:
+        rate_days, why = _rate_days_or_why(plan, start.toordinal(), end.toordinal())
+        if why is not None:
+            raise RateError("rate-missing", why.split(": ", 1)[1])
+        return principal * rate_days / per  # type: ignore[operator]
+
+    ledger = {"principal": case.amount, "due": case.due_date, "payments": payments, "table": plan.interest,
+              "order": plan.allocation, "day_count": plan.day_count,
+              "fees": [(dt.date.fromordinal(d), f) for d, f in fees],
+              "interest_fn": interest if plan.interest is not None else None}
     due = case.due_date.toordinal()
-    events = sorted([(d, 0, f) for d, f in fees] + [(p.toordinal(), 1, a) for p, a in payments])
-    out: dict[int, Any] = {}
-    with localcontext(Context(prec=50, rounding=ROUND_HALF_EVEN)):
-        owed = {"principal": case.amount, "fees": _ZERO, "interest": _ZERO}
-        paid = credit = _ZERO
-        accrued_to = due
-        blocked: str | None = None               # why interest from here on is unknown
-        i = 0
-        for day in sorted({a[2] for a in raw if a[2] is not None}):
-            while i < len(events) and events[i][0] <= day:
-                when, kind, amount = events[i]
-                i += 1
-                if when > accrued_to:
-                    blocked = _accrue(plan, owed, accrued_to, when, per, blocked)
-                    accrued_to = when
-                if kind == 0:
-                    used = min(credit, amount)
-                    credit -= used
-                    owed["fees"] += amount - used
-                else:
-                    paid += amount
-                    left = amount
-                    for part in plan.allocation:
-                        take = min(left, owed[part])
-                        owed[part] -= take
-                        left -= take
-                    credit += left
-            if day > accrued_to:
-                blocked = _accrue(plan, owed, accrued_to, day, per, blocked)
-                accrued_to = day
-            if blocked is not None:
-                out[day] = (None, blocked)
-                continue
-            principal, fees_, interest = (round_money(owed[k]) for k in ("principal", "fees", "interest"))
-            out[day] = (Claim(principal, fees_, interest, principal + fees_ + interest, round_money(paid),
-                              round_money(credit)), None)
-    return tuple(None if a[2] is None else out[a[2]] for a in raw)
-
-
-_ZERO = Decimal(0)
-
-
-def _accrue(plan: Plan, owed: dict[str, Decimal], start: int, end: int, per: Decimal,
-            blocked: str | None) -> str | None:
-    """Add interest for the days in (start, end] on the principal left; why not, if unknown."""
-    if plan.interest is None or owed["principal"] <= 0 or blocked is not None:
-        return blocked
-    rate_days, why = _rate_days_or_why(plan, start, end)
-    if why is not None:
-        return why
-    owed["interest"] += owed["principal"] * rate_days / per
-    return None
+    dated = sorted({a[2] for a in raw if a[2] is not None})
+    # Dates the rate table covers go through the ledger in one walk; the later ones in another,
+    # which fails only if some principal is left to bear interest where no rate is known, and
+    # then every later date needs that period too.
+    covered = [o for o in dated if plan.interest is None or _rate_days_or_why(plan, due, o)[1] is None]
+    known = set(covered)
+    rest = [o for o in dated if o not in known]
+    by_day: dict[int, Any] = {}
+    for group in (covered, rest):
+        if not group:
+            continue
+        try:
+            found = claims_on([dt.date.fromordinal(o) for o in group], **ledger)  # type: ignore[arg-type]
+            by_day.update((o, (c, None)) for o, c in zip(group, found))
+        except RateError:
+            by_day.update((o, (None, _rate_days_or_why(plan, due, o)[1])) for o in group)
+    return tuple(None if a[2] is None else by_day[a[2]] for a in raw)
 
 
 def _rate_days_or_why(plan: Plan, due: int, day: int) -> tuple[int | None, str | None]:
     """Σ rate×days from the due date to `day` (cached on the plan), or why it is unknown."""
     found = plan.factors.get((due, day))
     if found is None:
+        if len(plan.factors) >= MEMO_LIMIT:
+            plan.factors.clear()
         try:
             found = plan.factors[(due, day)] = _rate_days(plan, due, day)
         except RateError as e:

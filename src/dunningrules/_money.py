@@ -37,7 +37,7 @@ Rounding
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
@@ -150,46 +150,73 @@ def ledger_on(day: date, *, principal: Decimal, due: date, fees: Sequence[tuple[
               payments: Sequence[tuple[date, Decimal]] = (), table: RateTable | None,
               order: Sequence[str] = PARTS, day_count: int = DAY_COUNT) -> Ledger:
     """The unrounded state of the claim on ``day``; see :func:`claim_on`."""
+    return _walk([day], principal=principal, due=due, fees=fees, payments=payments, table=table,
+                 order=order, day_count=day_count)[0]
+
+
+InterestFn = Callable[[Decimal, date, date], Decimal]
+
+
+def _walk(days: Sequence[date], *, principal: Decimal, due: date, fees: Sequence[tuple[date, Decimal]],
+          payments: Sequence[tuple[date, Decimal]], table: RateTable | None, order: Sequence[str],
+          day_count: int, interest_fn: InterestFn | None = None) -> list[Ledger]:
+    """The ledger on each of ``days`` (ascending), in one walk through the events.
+
+    ``interest_fn(principal, start, end)`` gives the unrounded interest for the days in
+    (start, end]; by default :func:`interest` on ``table`` (a caller with its own cache of
+    rate-days passes its own).
+    """
+    if list(days) != sorted(days):
+        raise ValueError("days must be in ascending order")
+    if not days:
+        return []
     principal = _amount(principal, "principal")
     order = tuple(order)
     if sorted(order) != sorted(PARTS):
         raise ValueError(f"order must name each of {', '.join(PARTS)} once, got {order!r}")
-    # Events up to ``day`` in a fixed order that does not depend on the input's order:
+    if interest_fn is None and table is not None:
+        interest_fn = lambda p, start, end: interest(p, start, end, table, day_count)  # noqa: E731
+    # Events up to the last day in a fixed order that does not depend on the input's order:
     # by date, fees before payments on the same day, then by amount.
     events = [(d, 0, _amount(a, f"fee on {d}")) for d, a in fees] + \
              [(d, 1, _amount(a, f"payment on {d}")) for d, a in payments]
-    events = sorted((e for e in events if e[0] <= day), key=lambda e: (e[0], e[1], e[2]))
-
+    events = sorted((e for e in events if e[0] <= days[-1]), key=lambda e: (e[0], e[1], e[2]))
+    out: list[Ledger] = []
     with localcontext(_context()):
-        out = {"principal": principal, "fees": _ZERO, "interest": _ZERO}
+        owed = {"principal": principal, "fees": _ZERO, "interest": _ZERO}
         credit = paid = charged = accrued = _ZERO
         accrued_to = due  # interest has been added for every day up to and including this one
 
         def accrue(to: date) -> None:
             nonlocal accrued_to, accrued
-            if table is not None and to > accrued_to and out["principal"] > 0:
-                more = interest(out["principal"], accrued_to, to, table, day_count)
-                out["interest"] += more
+            if interest_fn is not None and to > accrued_to and owed["principal"] > 0:
+                more = interest_fn(owed["principal"], accrued_to, to)
+                owed["interest"] += more
                 accrued += more
             accrued_to = max(accrued_to, to)
 
-        for when, kind, amount in events:
-            accrue(when)
-            if kind == 0:
-                charged += amount
-                used = min(credit, amount)  # a credit from an earlier overpayment pays a later fee
-                credit -= used
-                out["fees"] += amount - used
-            else:
-                paid += amount
-                left = amount
-                for part in order:
-                    take = min(left, out[part])
-                    out[part] -= take
-                    left -= take
-                credit += left
-        accrue(day)
-        return Ledger(out["principal"], out["fees"], out["interest"], paid, credit, charged, accrued)
+        i = 0
+        for day in days:
+            while i < len(events) and events[i][0] <= day:
+                when, kind, amount = events[i]
+                i += 1
+                accrue(when)
+                if kind == 0:
+                    charged += amount
+                    used = min(credit, amount)  # a credit from an earlier overpayment pays a later fee
+                    credit -= used
+                    owed["fees"] += amount - used
+                else:
+                    paid += amount
+                    left = amount
+                    for part in order:
+                        take = min(left, owed[part])
+                        owed[part] -= take
+                        left -= take
+                    credit += left
+            accrue(day)
+            out.append(Ledger(owed["principal"], owed["fees"], owed["interest"], paid, credit, charged, accrued))
+    return out
 
 
 def claim_on(day: date, *, principal: Decimal, due: date, fees: Sequence[tuple[date, Decimal]] = (),
@@ -210,56 +237,11 @@ def claim_on(day: date, *, principal: Decimal, due: date, fees: Sequence[tuple[d
 
 def claims_on(days: Sequence[date], *, principal: Decimal, due: date, fees: Sequence[tuple[date, Decimal]] = (),
               payments: Sequence[tuple[date, Decimal]] = (), table: RateTable | None,
-              order: Sequence[str] = PARTS, day_count: int = DAY_COUNT) -> list[Claim]:
+              order: Sequence[str] = PARTS, day_count: int = DAY_COUNT,
+              interest_fn: InterestFn | None = None) -> list[Claim]:
     """:func:`claim_on` for each of ``days`` (ascending), in one walk through the events:
     a schedule asks for the claim on every action's date, and replaying the ledger from the
     due date for each would repeat the same work."""
-    if list(days) != sorted(days):
-        raise ValueError("days must be in ascending order")
-    if not days:
-        return []
-    last = days[-1]
-    principal = _amount(principal, "principal")
-    order = tuple(order)
-    if sorted(order) != sorted(PARTS):
-        raise ValueError(f"order must name each of {', '.join(PARTS)} once, got {order!r}")
-    events = [(d, 0, _amount(a, f"fee on {d}")) for d, a in fees] + \
-             [(d, 1, _amount(a, f"payment on {d}")) for d, a in payments]
-    events = sorted((e for e in events if e[0] <= last), key=lambda e: (e[0], e[1], e[2]))
-    out: list[Claim] = []
-    with localcontext(_context()):
-        owed = {"principal": principal, "fees": _ZERO, "interest": _ZERO}
-        credit = paid = charged = accrued = _ZERO
-        accrued_to = due
-
-        def accrue(to: date) -> None:
-            nonlocal accrued_to, accrued
-            if table is not None and to > accrued_to and owed["principal"] > 0:
-                more = interest(owed["principal"], accrued_to, to, table, day_count)
-                owed["interest"] += more
-                accrued += more
-            accrued_to = max(accrued_to, to)
-
-        i = 0
-        for day in days:
-            while i < len(events) and events[i][0] <= day:
-                when, kind, amount = events[i]
-                i += 1
-                accrue(when)
-                if kind == 0:
-                    charged += amount
-                    used = min(credit, amount)
-                    credit -= used
-                    owed["fees"] += amount - used
-                else:
-                    paid += amount
-                    left = amount
-                    for part in order:
-                        take = min(left, owed[part])
-                        owed[part] -= take
-                        left -= take
-                    credit += left
-            accrue(day)
-            out.append(Ledger(owed["principal"], owed["fees"], owed["interest"], paid, credit, charged,
-                              accrued).claim())
-    return out
+    return [ledger.claim() for ledger in _walk(days, principal=principal, due=due, fees=fees, payments=payments,
+                                               table=table, order=order, day_count=day_count,
+                                               interest_fn=interest_fn)]
