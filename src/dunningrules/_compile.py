@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from . import _expr as ex
 from ._calendar import Calendar, CalendarSpec, build_calendar, check_spec
-from ._errors import CalendarError, Finding, RulesetError
+from ._errors import CalendarError, Finding, RulesetError, did_you_mean
 from ._fees import RULES as FEE_RULES
 from ._fees import FeePlan
 from ._model import Ruleset, Step
@@ -132,10 +132,6 @@ def content_sha256(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
 
 class _Compiler:
     def __init__(self, ruleset: Ruleset) -> None:
@@ -170,7 +166,7 @@ class _Compiler:
                 if off.param not in self.rs.parameters:
                     self.error(
                         "unknown-parameter",
-                        f"unknown parameter params.{off.param}{_suggest(off.param, list(self.rs.parameters))}",
+                        f"unknown parameter params.{off.param}{did_you_mean(off.param, list(self.rs.parameters))}",
                         pointer, off.pos + base,
                     )
                     continue
@@ -208,7 +204,7 @@ class _Compiler:
         idx = self.index.get(name)
         if idx is None:
             self.error(
-                "unknown-step", f"unknown step {name!r}{_suggest(name, list(self.index))}", pointer, pos
+                "unknown-step", f"unknown step {name!r}{did_you_mean(name, list(self.index))}", pointer, pos
             )
             return -1
         if owner is not None:
@@ -253,7 +249,7 @@ class _Compiler:
         def unknown(what: str, options: list[str]) -> ex.ExprError:
             return ex.ExprError(
                 "expr-unknown-name",
-                f"unknown name {'.'.join(parts)}: {what}{_suggest(parts[-1], options)}",
+                f"unknown name {'.'.join(parts)}: {what}{did_you_mean(parts[-1], options)}",
                 name.pos,
             )
 
@@ -270,7 +266,7 @@ class _Compiler:
         if head == "params" and len(rest) == 1:
             if rest[0] not in self.rs.parameters:
                 raise ex.ExprError("unknown-parameter", f"unknown parameter params.{rest[0]}"
-                                   f"{_suggest(rest[0], list(self.rs.parameters))}", name.pos)
+                                   f"{did_you_mean(rest[0], list(self.rs.parameters))}", name.pos)
             value = self.rs.parameters[rest[0]]
             kind = "boolean" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
             return (lambda s: value), kind

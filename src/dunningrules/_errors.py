@@ -20,6 +20,8 @@ The library never prints; the CLI renders findings as
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 JsonPath = tuple[str | int, ...]
@@ -72,3 +74,9 @@ class CalendarError(DunningRulesError):
         self.code = code
         self.message = message
         super().__init__(f"{code}: {message}")
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for the closest of `options`, or '' (one wording everywhere)."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -46,7 +46,6 @@ loudly, never guess by extending the last figure.
 from __future__ import annotations
 
 import bisect
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -56,7 +55,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import DunningRulesError, Finding, JsonPath, RulesetError
+from ._errors import DunningRulesError, Finding, JsonPath, RulesetError, did_you_mean
 from ._yaml import Located, load_yaml
 
 FORMAT_VERSION = 1
@@ -188,7 +187,7 @@ class RateBook:
         except KeyError:
             pass
         names = sorted(self.tables)
-        hint = _suggest(name, names) if isinstance(name, str) else ""
+        hint = did_you_mean(name, names) if isinstance(name, str) else ""
         raise RateError("unknown-rate-table", f"{self.path} has no rate table {name!r}{hint} "
                         f"(tables: {', '.join(names) or 'none'})")
 
@@ -212,10 +211,6 @@ def parse_rates(text: str | bytes, path: str = "<string>") -> RateBook:
     assert book is not None
     return book
 
-
-def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _kind(value: Any) -> str:
@@ -246,7 +241,7 @@ class _Checker:
              what: str) -> None:
         for k in data:
             if k not in allowed:
-                self.add("rates-unknown-key", f"{what} has no key {k!r}{_suggest(k, allowed)} "
+                self.add("rates-unknown-key", f"{what} has no key {k!r}{did_you_mean(k, allowed)} "
                          f"(keys: {', '.join(allowed)})", pointer + (k,), key=True)
         for k in required:
             if k not in data:
@@ -318,7 +313,7 @@ class _Checker:
                 self.add("rates-wrong-type", f"{what}: 'unit' is {PERCENT!r} or the currency code; "
                          f"found {_kind(unit)}", pointer + ("unit",))
             elif unit != PERCENT and currency is not None and unit != currency:
-                hint = _suggest(unit, [PERCENT, currency])
+                hint = did_you_mean(unit, [PERCENT, currency])
                 self.add("rates-bad-value", f"{what}: unit {unit!r} is neither {PERCENT!r} nor the file's "
                          f"currency {currency!r}{hint}", pointer + ("unit",))
             elif unit != PERCENT and not _CURRENCY.fullmatch(unit):  # the file's currency is itself wrong

@@ -8,7 +8,6 @@ located tree turns into line and column.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from decimal import Decimal
@@ -17,7 +16,7 @@ from typing import Any
 import jsonschema
 from pydantic.json_schema import GenerateJsonSchema
 
-from ._errors import Finding
+from ._errors import Finding, did_you_mean
 from ._model import Ruleset
 from ._yaml import Located
 
@@ -90,10 +89,6 @@ def _describe(value: Any) -> str:
     return f"number {value}"
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
 
 def _leaves(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For anyOf/oneOf, the branch error that says most about what was meant."""
@@ -115,7 +110,7 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
                 out.append(
                     located.finding(
                         "unknown-key",
-                        f"unknown key {key!r} in {where}{_suggest(key, allowed)}"
+                        f"unknown key {key!r} in {where}{did_you_mean(key, allowed)}"
                         f" (allowed: {', '.join(allowed)})",
                         (*pointer, key),
                         key=True,
@@ -138,7 +133,7 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
         return [located.finding("wrong-type", msg, pointer)]
     if kind in ("enum", "const"):
         options = [str(o) for o in (expected if kind == "enum" else [expected])]
-        hint = _suggest(str(instance), options) if isinstance(instance, str) else ""
+        hint = did_you_mean(str(instance), options) if isinstance(instance, str) else ""
         if any(p in ("action", "channels", "recipient") for p in pointer[-2:]):
             hint += " (custom values are written x-name)"
         return [

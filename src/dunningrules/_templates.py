@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
-import difflib
 import os
 import posixpath
 import re
@@ -71,7 +70,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 from jinja2.utils import missing as _MISSING
 
-from ._errors import Finding, RulesetError
+from ._errors import Finding, RulesetError, did_you_mean
 from ._formats import LOCALES, format_date, format_money
 
 __all__ = [
@@ -187,10 +186,6 @@ def _freeze(value: Any, label: str) -> Any:
     return value
 
 
-def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
 
 class _Undefined(StrictUndefined):
     """StrictUndefined whose message names the value (``debtor.nmae``) and suggests a close name."""
@@ -204,9 +199,9 @@ class _Undefined(StrictUndefined):
         name = self._undefined_name
         obj = self._undefined_obj
         if isinstance(obj, _Record) and isinstance(name, str):
-            return f"{obj._label}.{name} is not defined{_suggest(name, obj)}"
+            return f"{obj._label}.{name} is not defined{did_you_mean(name, obj)}"
         if obj is _MISSING and isinstance(name, str):
-            return f"{name!r} is not defined{_suggest(name, CONTEXT_NAMES)}"
+            return f"{name!r} is not defined{did_you_mean(name, CONTEXT_NAMES)}"
         return super()._undefined_message
 
 
@@ -585,7 +580,7 @@ def _message(exc: BaseException) -> str:
         msg = exc.message or str(exc)
         m = re.match(r"No (filter|test) named '([^']*)'", msg)
         if m and m.group(1) == "filter":
-            msg += _suggest(m.group(2), _all_filters()) + " (filters: " + ", ".join(
+            msg += did_you_mean(m.group(2), _all_filters()) + " (filters: " + ", ".join(
                 sorted(f for f in _all_filters() if not f.startswith("_"))) + ")"
         return msg
     if isinstance(exc, RecursionError):
@@ -728,7 +723,7 @@ def _static_findings(env: _Environment, name: str, path: str, source: str, ast: 
     for var in sorted(meta.find_undeclared_variables(ast) - allowed):
         node = _first(ast, nodes.Name, lambda n, v=var: n.name == v and n.ctx == "load")
         add("template-unknown-variable",
-            f"unknown name {var!r}{_suggest(var, allowed)} (names: {', '.join(sorted(CONTEXT_NAMES))})",
+            f"unknown name {var!r}{did_you_mean(var, allowed)} (names: {', '.join(sorted(CONTEXT_NAMES))})",
             node.lineno if node else 1, var)
 
     for node in ast.find_all((nodes.Getattr, nodes.NSRef)):
