@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="RULESET", help="ruleset YAML files")
     p.add_argument("--policy", metavar="FILE", help="a policy file instead of the jurisdiction's shipped one")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    from ._testing import add_arguments as add_test_arguments
+
+    p = sub.add_parser("test", help="run ruleset tests (*.test.yaml), promtool style",
+                       description="Run ruleset test files: cases, as_of and expected actions matched "
+                       "partially. Prints an exp/got diff per failure and the steps no test reached; "
+                       "exit 0 when all pass, 1 otherwise.")
+    add_test_arguments(p)
     from ._diff import add_parser as add_diff  # the reviewers' tools keep their options beside their code
 
     add_diff(sub)
@@ -452,6 +459,10 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
 
             stdout.write(schema_text())
             return EXIT_OK
+        if ns.command == "test":
+            from ._testing import command as test_command
+
+            return test_command(ns, stdout, stderr)
         if ns.command == "lint":
             return _lint(ns, stdout, stderr)
         if ns.command == "diff":
