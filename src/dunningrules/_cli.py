@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "partially. Prints an exp/got diff per failure and the steps no test reached; "
                        "exit 0 when all pass, 1 otherwise.")
     add_test_arguments(p)
+    p = sub.add_parser("explain", help="print the process as a reviewer reads it (Markdown or HTML)",
+                       description="The ruleset as a reviewer reads it: steps in order with their timing in "
+                       "words, conditions, deadlines, fees, channels and legal basis, then the dated timeline "
+                       "of an example case (the given one, or a built-in one). --format html writes one "
+                       "self-contained page with an SVG timeline.")
+    p.add_argument("ruleset", metavar="RULESET", help="ruleset YAML file")
+    p.add_argument("--case", metavar="CASE", help="case file (.json) or - for stdin (default: a built-in example)")
+    p.add_argument("--format", choices=("md", "html"), default="md", help="output format")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="what the system knows on DATE")
     from ._diff import add_parser as add_diff  # the reviewers' tools keep their options beside their code
 
     add_diff(sub)
@@ -459,6 +468,10 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
 
             stdout.write(schema_text())
             return EXIT_OK
+        if ns.command == "explain":
+            from ._explain import run_explain
+
+            return run_explain(args[1:], stdout, stderr, stdin)
         if ns.command == "test":
             from ._testing import command as test_command
 
