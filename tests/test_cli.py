@@ -513,3 +513,12 @@ def test_render_refuses_a_skipped_step(tmp_path):
     code, out, err = cli("render", NO_RULESET, case, "--step", "eviction-warning")
     assert code == 1 and out == ""
     assert ": no-text: step eviction-warning is skipped" in err
+
+
+def test_every_command_is_documented_in_the_readme():
+    from dunningrules._cli import build_parser
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    missing = [name for name in sub.choices if f"dunningrules {name}" not in readme]
+    assert not missing, f"commands missing from README.md: {missing}"
