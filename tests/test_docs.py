@@ -45,6 +45,8 @@ NOT_CODES = {
     "pause-open",   # internal outcome tags of the evaluator (never printed)
     "pause-skip",
     "dunningrules-rates",  # the version key of a rate file
+    "dunningrules-policy",  # the version key of a lint policy file
+    "dunningrules-test",  # the version key of a ruleset test file
 }
 # Values of the DSL's vocabularies are hyphenated words too (`e-filing`); they are not codes.
 VOCABULARY = set(_model.ACTION_TYPES) | set(_model.CHANNELS) | set(_model.RECIPIENTS) | {

@@ -418,13 +418,20 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
 
 
 def _lint(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    from ._lint import lint_path
+    from ._lint import lint_path, load_policy
 
     invalid = found = False
     report = []
+    policy = None
+    if args.policy is not None:
+        try:  # once, so that a broken policy is reported once, not once per ruleset
+            policy = load_policy(args.policy)
+        except InvalidInputError as e:
+            _print_findings(e.findings, stderr)
+            return EXIT_INVALID
     for path in args.paths:
         try:
-            findings = lint_path(path, args.policy)
+            findings = lint_path(path, policy)
         except InvalidInputError as e:  # validation errors first: lint never hides them
             _print_findings(e.findings, stderr)
             invalid = True

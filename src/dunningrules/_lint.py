@@ -78,7 +78,10 @@ from ._money import round_money
 from ._rates import RateError
 from ._yaml import Located, load_yaml
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "rulesets" / "policies"
+# The shipped policies: inside the installed package (the wheel copies rulesets/policies there,
+# see pyproject.toml), else in the source tree this module sits in.
+_PACKAGED = Path(__file__).resolve().parent / "policies"
+POLICY_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "rulesets" / "policies"
 POLICY_VERSION = 1
 JURISDICTIONS = ("NO", "SE", "DK", "FI")
 DEFAULT_YEARS = (2026, 2027)

@@ -154,4 +154,6 @@ def validate_tree(located: Located) -> list[Finding]:
     findings: list[Finding] = []
     for error in _validator().iter_errors(located.data):
         findings.extend(_finding(located, error))
-    return findings
+    # One error can name every missing key, and jsonschema reports `required` once per key:
+    # keep each finding once.
+    return list(dict.fromkeys(findings))
