@@ -902,3 +902,22 @@ def test_huge_integer_amount_is_a_located_case_error(tmp_path):
     (f,) = schedule(tmp_path, "case.json", text)
     assert f.code.startswith("case-")
     assert f.line == line_of(text, '"amount"')
+
+
+def test_schema_errors_and_expression_errors_come_in_one_round(tmp_path):
+    """A ruleset with an unknown key (schema) also gets its expression syntax and unknown step
+    anchors reported in the same run, each in its place."""
+    text = (
+        'dunningrules: 1\nid: two-rounds\nversion: "1"\ntitle: Errors of every kind at once\n'
+        'jurisdiction: "NO"\ncurrency: NOK\nlanguage: nb\ncalendar: {country: "NO"}\nsteps:\n'
+        "  - id: reminder-1\n    action: reminder\n    at: due + 5 dayz\n    deadlin: {after: 14 days}\n"
+        "  - id: call\n    action: x-call\n    at: remindr-1 + 3 days\n"
+    )
+    path = tmp_path / "two.yaml"
+    path.write_text(text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(path)], out, err) == 1
+    found = [line.split(": ")[1] for line in err.getvalue().splitlines()]
+    assert found == ["expr-syntax", "unknown-key", "unknown-step"]
+    assert f"{path}:12:17: expr-syntax:" in err.getvalue()
+    assert f"{path}:16:9: unknown-step: unknown step 'remindr-1'; did you mean 'reminder-1'?" in err.getvalue()

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from . import _expr as ex
 from ._compile import compile, content_sha256
-from ._errors import Finding, RulesetError
+from ._errors import Finding, RulesetError, did_you_mean
 from ._model import Ruleset
 from ._rates import RateBook, parse_rates
 from ._templates import TemplateSet, check_templates
@@ -106,7 +107,9 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
                                             "dunningrules, id, version, title, ... and steps")])
     findings = validate_tree(located)
     if findings:
-        raise RulesetError(findings)
+        # The model cannot be built, so the compiler's checks cannot run; still report what the
+        # raw steps show (expression syntax, unknown step anchors), so one round finds them all.
+        raise RulesetError(findings + _raw_step_findings(located, source_of(text)))
     try:
         ruleset = Ruleset.model_validate(located.data)
     except ValidationError as e:  # the schema let through what the model refuses: still located
@@ -115,7 +118,7 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
                             tuple(err["loc"]))
             for err in e.errors()
         ]) from None
-    source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    source = source_of(text)
     rates = None
     if ruleset.rates is not None:
         rates = _load_rates(ruleset.rates, path, located)
@@ -140,6 +143,42 @@ def _templates(ruleset: Ruleset, path: str) -> TemplateSet | None:
     if findings:
         raise RulesetError(findings)
     return TemplateSet(root)
+
+
+def source_of(text: str | bytes) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+
+
+def _raw_step_findings(located: Located, source: str) -> list[Finding]:
+    """Expression syntax errors and unknown step anchors in the raw steps of a ruleset that
+    failed its schema check (names in conditions need the model and wait for the next round)."""
+    steps = located.data.get("steps") if isinstance(located.data, dict) else None
+    if not isinstance(steps, list):
+        return []
+    ids = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    origin = Origin(located.path, located, "", source)
+    out: list[Finding] = []
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict):
+            continue
+        for key, parse in (("at", ex.parse_date), ("when", ex.parse_condition)):
+            text = step.get(key)
+            if not isinstance(text, str):
+                continue
+            pointer = ("steps", i, key)
+            try:
+                node = parse(text)
+            except ex.ExprError as e:
+                line, col = origin.locate(pointer, e.pos)
+                out.append(Finding(e.code, f"in {text!r}: {e.message}", located.path, line, col, pointer))
+                continue
+            if key == "at":
+                for anchor in ex.date_refs(node):
+                    if anchor.kind in ("step_date", "step_deadline") and anchor.name not in ids:
+                        line, col = origin.locate(pointer, anchor.pos)
+                        out.append(Finding("unknown-step", f"unknown step {anchor.name!r}"
+                                           f"{did_you_mean(anchor.name, ids)}", located.path, line, col, pointer))
+    return out
 
 
 def inside_tree(name: str, ruleset_path: str) -> Path | None:
