@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench setup clean chromium
 
 $(BIN)/dunningrules: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ demo: setup
 	$(BIN)/dunningrules schedule rulesets/se/standard.yaml examples/se-cases.jsonl --format table
 	$(BIN)/dunningrules render rulesets/no/standard.yaml examples/no-case.json --step collection-notice
 
-test: setup
+# The explain test opens the HTML report in Debian's chromium; install it where we can (root, apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium for the browser test" >&2; fi; }
+
+test: setup chromium
 	$(BIN)/python -m pytest
 
 bench: setup

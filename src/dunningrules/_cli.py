@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import IO, Any, Iterator
 
 from ._compile import Plan, compile
-from ._errors import CaseError, DunningRulesError, Finding, InvalidInputError, RulesetError
+from ._errors import CaseError, Finding, InvalidInputError, RulesetError
 from pydantic import ValidationError
 
 from ._evaluate import case_from_data, evaluate, schedule_json
