@@ -554,38 +554,58 @@ def _limit_fee_counts(plan: Plan, actions: list[Any]) -> list[Any]:
 def claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) -> tuple[Any, ...]:
     """What the debtor owes on each dated action's date: (Claim, None), or (None, why unknown).
 
-    Computed per case, outside the memo, since it depends on the amount and the payments.
-    Without payments the claim is principal + fees to date + interest on the principal, in
-    exact integer arithmetic on a per-plan table of rate-days; with payments, one walk through
-    the ledger (`_money.claims_on`) gives every date's claim."""
-    payments = [(e.date, e.amount) for e in case.events
-                if e.type == "payment" and (as_of is None or e.date <= as_of)]
-    fees = [(a[2], Decimal(a[6][0])) for a in raw if a[1] == "planned" and a[6] is not None and a[6][0]]
-    amount = case.amount.quantize(_ZERO_MONEY)
+    Computed per case, outside the memo, since it depends on the amount and the payments:
+    without payments by `_unpaid_cents`, with payments by one walk through the ledger."""
+    payments = _payments(case, as_of)
     if payments:
+        fees = [(a[2], Decimal(a[6][0])) for a in raw if a[1] == "planned" and a[6] is not None and a[6][0]]
         return _claims_with_payments(plan, case, raw, fees, payments)
+    out: list[Any] = []
+    for one in _unpaid_cents(plan, case, raw):
+        if one is None or isinstance(one, str):
+            out.append(None if one is None else (None, one))
+            continue
+        principal, charged, interest = (_money(c) for c in one)
+        out.append((Claim(principal, charged, interest, principal + charged + interest, _ZERO_MONEY), None))
+    return tuple(out)
+
+
+def _payments(case: Case, as_of: dt.date | None) -> list[tuple[dt.date, Decimal]]:
+    return [(e.date, e.amount) for e in case.events  # type: ignore[misc]
+            if e.type == "payment" and (as_of is None or e.date <= as_of)]
+
+
+def _unpaid_cents(plan: Plan, case: Case, raw: tuple[Any, ...]) -> list[Any]:
+    """For each action of a case nothing has been paid on: None (no date), why the claim is
+    unknown (a string), or (principal, fees, interest) in whole øre.
+
+    interest = amount × Σ(rate% × days) / (100 × day_count), with the rate in hundredths of a
+    percent and the amount in øre: whole numbers, rounded half-up once, exactly, on a per-plan
+    table of rate-days."""
     due = case.due_date.toordinal()
-    cents = int(amount * 100)
+    cents = int(case.amount * 100)
+    den = 10_000 * plan.day_count
+    fees = [(a[2], int(Decimal(a[6][0]) * 100)) for a in raw
+            if a[1] == "planned" and a[6] is not None and a[6][0]]
     out: list[Any] = []
     for a in raw:
         o = a[2]
         if o is None:
             out.append(None)
             continue
-        charged = sum((f for d, f in fees if d <= o), _ZERO_MONEY) if fees else _ZERO_MONEY
-        if plan.interest is None:
-            interest = _ZERO_MONEY
-        else:
+        interest = 0
+        if plan.interest is not None:
             rate_days, why = _rate_days_or_why(plan, due, o)
             if why is not None:
-                out.append((None, why))
+                out.append(why)
                 continue
-            # interest = amount × Σ(rate% × days) / (100 × day_count), the rate in hundredths of a
-            # percent and the amount in øre: whole numbers, rounded half-up once, exactly.
-            den = 10_000 * plan.day_count
-            interest = (Decimal((2 * cents * rate_days + den) // (2 * den)) / 100).quantize(_ZERO_MONEY)
-        out.append((Claim(amount, charged, interest, amount + charged + interest, _ZERO_MONEY), None))
-    return tuple(out)
+            interest = (2 * cents * rate_days + den) // (2 * den)  # type: ignore[operator]
+        out.append((cents, sum(f for d, f in fees if d <= o), interest))
+    return out
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(_ZERO_MONEY)
 
 
 def _rate_days(plan: Plan, due: int, day: int) -> int:
@@ -701,7 +721,7 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
                 text = fragments[one] = json.dumps(action, ensure_ascii=False, separators=(",", ":"))[:-1]
             parts.append(text)
         entry[1] = parts
-    if any(e.type == "payment" and (as_of is None or e.date <= as_of) for e in case.events):
+    if _payments(case, as_of):
         money = claims(plan, case, as_of, raw)
         actions = ",".join(part + _claim_json(m) for part, m in zip(entry[1], money))
     else:
@@ -713,30 +733,19 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
 
 
 def _unpaid_claim_json(plan: Plan, case: Case, raw: tuple[Any, ...]) -> list[str]:
-    """The claim JSON of each action of a case nothing has been paid on, straight from whole
-    øre: what `claims` computes, without building Claim objects (the batch path)."""
-    due = case.due_date.toordinal()
-    cents = int(case.amount * 100)
-    den = 10_000 * plan.day_count
-    fees = [(a[2], int(Decimal(a[6][0]) * 100)) for a in raw
-            if a[1] == "planned" and a[6] is not None and a[6][0]]
+    """The claim JSON of each action of a case nothing has been paid on (the batch path):
+    `_unpaid_cents` written out without building Claim objects."""
     out = []
-    for a in raw:
-        o = a[2]
-        if o is None:
+    for one in _unpaid_cents(plan, case, raw):
+        if one is None:
             out.append(',"claim":null,"claim_error":null}')
-            continue
-        interest = 0
-        if plan.interest is not None:
-            rate_days, why = _rate_days_or_why(plan, due, o)
-            if why is not None:
-                out.append(_claim_error_json(why))
-                continue
-            interest = (2 * cents * rate_days + den) // (2 * den)
-        charged = sum(f for d, f in fees if d <= o) if fees else 0
-        out.append(f',"claim":{{"principal":"{_cents(cents)}","fees":"{_cents(charged)}",'
-                   f'"interest":"{_cents(interest)}","total":"{_cents(cents + charged + interest)}"}},'
-                   '"claim_error":null}')
+        elif isinstance(one, str):
+            out.append(_claim_error_json(one))
+        else:
+            principal, charged, interest = one
+            out.append(f',"claim":{{"principal":"{_cents(principal)}","fees":"{_cents(charged)}",'
+                       f'"interest":"{_cents(interest)}","total":"{_cents(principal + charged + interest)}"}},'
+                       '"claim_error":null}')
     return out
 
 
