@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import functools
 import datetime as dt
 import io
@@ -20,7 +19,7 @@ from decimal import Decimal
 from typing import IO, Any, Iterator
 
 from ._compile import Plan, compile
-from ._errors import CaseError, Finding, InvalidInputError, RulesetError
+from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
 from ._evaluate import case_from_data, evaluate, schedule_json
@@ -196,24 +195,27 @@ def _text_or_none(plan: Plan, case: Case, action: Any) -> dict[str, str] | None:
     return action_text(plan, case, action)
 
 
-def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
-    name = "<stdin>" if args.case == "-" else args.case
-    text = _read_text(args.case, stdin)
+def read_one_case(path: str, stdin: IO[str]) -> Case:
+    """The one case in a .json file or on stdin (`-`); CaseError lists every problem, located."""
+    name = "<stdin>" if path == "-" else path
+    text = _read_text(path, stdin)
     items = list(_documents(text, name))
     if len(items) != 1 or isinstance(items[0], Finding):
-        found = [i for i in items if isinstance(i, Finding)] or [
-            Finding("case-invalid", "render takes one case, not a list", name, 1, 1)]
-        _print_findings(found, stderr)
-        return EXIT_INVALID
+        raise CaseError([i for i in items if isinstance(i, Finding)] or [
+            Finding("case-invalid", "one case is needed here, not a list", name, 1, 1)])
     data, prefix = items[0]  # type: ignore[misc]
     case = _case_or_findings(data, name)
     if isinstance(case, list):
-        _print_findings([_locate(_reroot(f, prefix), text, name) for f in case], stderr)
-        return EXIT_INVALID
+        raise CaseError([_locate(_reroot(f, prefix), text, name) for f in case])
+    return case
+
+
+def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    name = "<stdin>" if args.case == "-" else args.case
+    case = read_one_case(args.case, stdin)  # a CaseError is printed by run()
     steps = [s.id for s in plan.source.steps]
     if args.step not in steps:
-        close = difflib.get_close_matches(args.step, steps, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(args.step, steps)
         print(f"{args.ruleset}:0:0: unknown-step: no step {args.step!r} in the ruleset{hint}", file=stderr)
         return EXIT_USAGE
     schedule = evaluate(plan, case, as_of=args.as_of)

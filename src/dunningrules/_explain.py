@@ -950,8 +950,6 @@ def explain(ruleset: Ruleset, case: Case | Mapping[str, Any] | None = None, fmt:
 def run_explain(args: Sequence[str], stdout: IO[str], stderr: IO[str], stdin: IO[str] | None = None) -> int:
     """`explain RULESET [--case CASE] [--format md|html]`, with the CLI's exit codes and located
     errors; ready for ``_cli.run`` to dispatch to."""
-    import json
-
     from . import _cli  # here, not at the top: the CLI is what imports this module
     from ._errors import InvalidInputError
     from ._load import load_ruleset
@@ -972,20 +970,7 @@ def run_explain(args: Sequence[str], stdout: IO[str], stderr: IO[str], stdin: IO
     try:
         ruleset = load_ruleset(ns.ruleset)
         plan = compile(ruleset)
-        case = None
-        if ns.case is not None:
-            name = "<stdin>" if ns.case == "-" else ns.case
-            text = _cli._read_text(ns.case, stdin or _cli.sys.stdin)
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as e:
-                _cli._print_findings([_cli._json_error(e, name)], stderr)
-                return _cli.EXIT_INVALID
-            found = _cli._case_or_findings(data, name)
-            if isinstance(found, list):
-                _cli._print_findings([_cli._locate(f, text, name) for f in found], stderr)
-                return _cli.EXIT_INVALID
-            case = found
+        case = None if ns.case is None else _cli.read_one_case(ns.case, stdin or _cli.sys.stdin)
         stdout.write(explain(ruleset, case, ns.format, plan=plan, as_of=ns.as_of))
         return _cli.EXIT_OK
     except InvalidInputError as e:
