@@ -295,7 +295,8 @@ def test_schema_command_prints_the_json_schema():
     assert (code, err) == (0, "")
     schema = json.loads(out)
     assert schema["$schema"].startswith("https://json-schema.org/draft/2020-12")
-    assert "steps" in schema["properties"]
+    assert "steps" in schema["$defs"]["Ruleset"]["properties"]
+    assert "extends" in schema["$defs"]["Extension"]["required"]
 
 
 # --- usage errors: exit 2 ----------------------------------------------------------

@@ -123,7 +123,7 @@ def test_errors_md_states_the_exit_codes_and_the_line_format() -> None:
 
 # --------------------------------------------------------------------------- keys and vocabulary
 
-MODELS = [_model.Ruleset, _model.Step, _model.Calendar, _model.Deadline, _model.Repeat, _model.Pause,
+MODELS = [_model.Ruleset, _model.Extension, _model.StepPatch, _model.Step, _model.Calendar, _model.Deadline, _model.Repeat, _model.Pause,
           _model.Defaults, _model.FactDecl]
 
 

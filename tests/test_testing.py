@@ -23,6 +23,7 @@ from dunningrules._testing import add_arguments, command, run_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [ROOT / "rulesets" / "no" / "standard.test.yaml", ROOT / "rulesets" / "se" / "standard.test.yaml"]
+EXAMPLES = sorted((ROOT / "rulesets" / "examples").glob("*.test.yaml"))
 FINDING = re.compile(r"^(.+):(\d+):(\d+): ([a-z0-9-]+): (.+)$")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 COVERAGE = re.compile(r"^coverage (.+): (\d+) of (\d+) steps reached(?:; never planned by a test: (.+))?$", re.M)
@@ -69,21 +70,27 @@ def findings(err: str) -> list[tuple[str, int, int, str, str]]:
 
 # ------------------------------------------------------------------ the shipped test files
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", SHIPPED + EXAMPLES, ids=lambda p: p.name if "examples" in p.parts else p.parent.name)
 def test_shipped_test_files_pass_and_reach_every_step(path: Path) -> None:
     code, out, err = run([path])
     assert (code, err) == (0, ""), out + err
     passed, failed = map(int, SUMMARY.search(out).groups())  # type: ignore[union-attr]
-    assert failed == 0 and passed >= 5
+    assert failed == 0 and passed >= (5 if path in SHIPPED else 3)
     [(ruleset, reached, total, missing)] = COVERAGE.findall(out)
-    assert Path(ruleset).resolve() == path.with_name("standard.yaml").resolve()
+    assert Path(ruleset).resolve() == path.with_name(path.name.replace(".test.yaml", ".yaml")).resolve()
     assert reached == total and not missing, out
+
+
+def test_every_example_ruleset_has_a_test_file() -> None:
+    rulesets = sorted(p for p in (ROOT / "rulesets" / "examples").glob("*.yaml") if not p.name.endswith(".test.yaml"))
+    assert len(rulesets) >= 2
+    assert [p.with_name(p.stem + ".test.yaml") for p in rulesets] == EXAMPLES
 
 
 def test_all_shipped_tests_found_in_a_folder() -> None:
     code, out, err = run([ROOT / "rulesets"])
     assert (code, err) == (0, "")
-    assert len(COVERAGE.findall(out)) == 2
+    assert len(COVERAGE.findall(out)) == 2 + len(EXAMPLES)
     assert out.splitlines()[-1] == SUMMARY.search(out)[0]  # type: ignore[index]
 
 

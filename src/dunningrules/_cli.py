@@ -112,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "html"), default="md", help="output format")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="what the system knows on DATE")
     from ._diff import add_parser as add_diff  # the reviewers' tools keep their options beside their code
+    from ._show import add_parser as add_show
 
     add_diff(sub)
+    add_show(sub)
     return parser
 
 
@@ -491,6 +493,10 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
             from ._diff import command as diff_command
 
             return diff_command(ns, stdin, stdout, stderr)
+        if ns.command == "show":
+            from ._show import command as show_command
+
+            return show_command(ns, stdout)
         plan = compile(load_ruleset(ns.ruleset))
         if ns.command == "render":
             return _render(plan, ns, stdin, stdout, stderr)

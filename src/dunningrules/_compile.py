@@ -146,12 +146,8 @@ class _Compiler:
     # -- locating -----------------------------------------------------------
     def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int | None = None) -> None:
         """Record a finding at the node `pointer`, or at character `pos` of its text."""
-        if self.origin is not None:
-            if pos is None:
-                line, col = self.origin.located.where(pointer)
-            else:
-                line, col = self.origin.locate(pointer, pos)
-            f = Finding(code, message, self.origin.path, line, col, pointer)
+        if self.origin is not None:  # the file that wrote the value: the ruleset's, or a base's
+            f = self.origin.located.finding(code, message, pointer, pos=pos)
         else:
             f = Finding(code, message, "<ruleset>", 0, 0, pointer)
         self.findings.append(f)

@@ -700,7 +700,8 @@ def lint(ruleset: Ruleset, plan: Plan | None = None, policy: Policy | None = Non
     if policy.jurisdiction != ruleset.jurisdiction:
         raise RulesetError([Finding(
             "policy-jurisdiction", f"the policy {policy.path} is for {policy.jurisdiction}, the ruleset for "
-            f"{ruleset.jurisdiction}", _path(ruleset), *_where(ruleset, ("jurisdiction",)), ("jurisdiction",))])
+            f"{ruleset.jurisdiction}", _path(ruleset, ("jurisdiction",)), *_where(ruleset, ("jurisdiction",)),
+            ("jurisdiction",))])
     found: dict[tuple[str, int], dict[str, Any]] = {}
     order: list[tuple[str, int]] = []
 
@@ -744,7 +745,7 @@ def lint(ruleset: Ruleset, plan: Plan | None = None, policy: Policy | None = Non
         rule, idx = entry["rule"], key[1]
         pointer = entry["pointer"] or _dynamic_pointer(ruleset, idx, KINDS[rule.kind].pointer)
         line, col = _where(ruleset, pointer)
-        path = _path(ruleset)
+        path = _path(ruleset, pointer)
         detail = "; ".join(entry["messages"])
         out.append(LintFinding(rule.code, f"{rule.message}: {detail}" if detail else rule.message,
                                rule.legal_basis, path, line, col, pointer, plan.listed[idx].id, entry["example"]))
@@ -792,5 +793,6 @@ def _where(ruleset: Ruleset, pointer: JsonPath) -> tuple[int, int]:
     return origin.located.where(pointer)
 
 
-def _path(ruleset: Ruleset) -> str:
-    return ruleset._origin.path if ruleset._origin is not None else "<ruleset>"
+def _path(ruleset: Ruleset, pointer: JsonPath) -> str:
+    """The file that wrote the value at `pointer`: the ruleset's own, or one of its bases'."""
+    return ruleset._origin.located.file(pointer) if ruleset._origin is not None else "<ruleset>"

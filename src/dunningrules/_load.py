@@ -18,71 +18,27 @@ from ._compile import compile, content_sha256
 from ._errors import Finding, RulesetError, did_you_mean
 from ._model import Ruleset
 from ._rates import RateBook, parse_rates
-from ._templates import TemplateSet, check_templates
+from ._extends import files_of, resolve_extends, shown
+from ._templates import TemplateChain, TemplateSet, check_templates
 from ._schema import validate_tree
 from ._yaml import MAX_BYTES, Located, load_yaml
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a ruleset came from: its file, its located tree, its content hash, its text."""
+    """Where a ruleset came from: its located tree (one file, or a file and its bases), its
+    content hash, and what it reads beside its file(s)."""
 
     path: str
     located: Located
     sha256: str
-    text: str = ""
     rates: RateBook | None = None       # the rate file the ruleset names, loaded
-    templates: TemplateSet | None = None  # notice templates in the ruleset's folder, checked
+    templates: TemplateChain | None = None  # notice templates in the ruleset's folders, checked
 
-    def locate(self, pointer: tuple[str | int, ...], pos: int = 0) -> tuple[int, int]:
-        """Line and column of character `pos` of the scalar at `pointer`.
-
-        YAML hands us the scalar's value, not its spelling: quotes are gone and a
-        multi-line or block scalar has its line breaks folded.  So walk the source
-        from where the scalar starts, matching the value's characters and letting
-        any run of white space stand for any other, to find where `pos` really is.
-        """
-        line, col = self.located.where(pointer)
-        lines = self.text.splitlines()
-        if not 0 < line <= len(lines):
-            return line, col
-        value = self.located.data
-        for key in pointer:
-            try:
-                value = value[key]
-            except (KeyError, IndexError, TypeError):
-                return line, col
-        if not isinstance(value, str):
-            return line, col
-        l, c = line - 1, col - 1
-        opener = lines[l][c:c + 1]
-        if opener in ("|", ">"):  # block scalar: the text starts on the next non-blank line
-            l += 1
-            while l < len(lines) and not lines[l].strip():
-                l += 1
-            if l == len(lines):
-                return line, col
-            c = len(lines[l]) - len(lines[l].lstrip())
-        elif opener in ("'", '"'):
-            c += 1
-
-        def skip_space(l: int, c: int) -> tuple[int, int]:
-            while l < len(lines):
-                if c < len(lines[l]) and lines[l][c] in " \t":
-                    c += 1
-                elif c >= len(lines[l]) and l + 1 < len(lines):
-                    l, c = l + 1, 0
-                else:
-                    break
-            return l, c
-
-        for ch in value[:pos]:
-            if ch.isspace():
-                continue
-            l, c = skip_space(l, c)
-            c += 1
-        l, c = skip_space(l, c)
-        return l + 1, c + 1
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The ruleset's file, then the files of its bases."""
+        return files_of(self.located)
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
@@ -100,16 +56,21 @@ def read_bounded(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
 
 
 def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
-    """A ruleset from YAML text; RulesetError lists every problem, located."""
-    located = load_yaml(text, path)
-    if not isinstance(located.data, dict):
-        raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
-                                            "dunningrules, id, version, title, ... and steps")])
-    findings = validate_tree(located)
-    if findings:
-        # The model cannot be built, so the compiler's checks cannot run; still report what the
-        # raw steps show (expression syntax, unknown step anchors), so one round finds them all.
-        raise RulesetError(findings + _raw_step_findings(located, source_of(text)))
+    """A ruleset from YAML text; RulesetError lists every problem, located.
+
+    A ruleset that `extends` another is merged with its base chain first (see _extends);
+    every later finding points into the file that wrote the value it is about.
+    """
+    located = _checked_tree(load_yaml(text, path))
+    if "extends" in located.data:
+        file = None if path.startswith("<") else Path(path)
+        try:
+            located = resolve_extends(located, file, _read_base)
+        except RulesetError as e:  # the merge's findings, and what the extension's own text shows
+            raise RulesetError(list(dict.fromkeys(e.findings + _raw_step_findings(located)))) from None
+        findings = validate_tree(located)
+        if findings:
+            raise RulesetError(findings + _raw_step_findings(located))
     try:
         ruleset = Ruleset.model_validate(located.data)
     except ValidationError as e:  # the schema let through what the model refuses: still located
@@ -118,50 +79,69 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
                             tuple(err["loc"]))
             for err in e.errors()
         ]) from None
-    source = source_of(text)
     rates = None
     if ruleset.rates is not None:
-        rates = _load_rates(ruleset.rates, path, located)
-    templates = _templates(ruleset, path)
-    ruleset._origin = Origin(path, located, content_sha256(located.data), source, rates, templates)
+        rates = _load_rates(ruleset.rates, located.file(("rates",)), located)
+    templates = _templates(ruleset, files_of(located))
+    ruleset._origin = Origin(path, located, content_sha256(located.data), rates, templates)
     compile(ruleset)  # semantic checks: references, cycles, expressions, calendar, fees
     return ruleset
 
 
-def _templates(ruleset: Ruleset, path: str) -> TemplateSet | None:
-    """The ruleset's `templates/` folder, every template in it checked (syntax, variables,
-    sandbox, includes that leave the folder), or None when there is none."""
-    if path.startswith("<"):
-        return None
-    root = Path(path).resolve().parent
-    folder = root / "templates"
-    if not folder.is_dir():
-        return None
-    languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and len(p.name) == 2)
-    findings = check_templates(root, sorted({s.action for s in ruleset.steps}), languages,
-                               currency=ruleset.currency)
+def _checked_tree(located: Located) -> Located:
+    """A parsed file that is a mapping and passes the schema (as a whole ruleset, or as an
+    extension when it has `extends`)."""
+    if not isinstance(located.data, dict):
+        raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
+                                            "dunningrules, id, version, title, ... and steps")])
+    findings = validate_tree(located)
     if findings:
-        raise RulesetError(findings)
-    return TemplateSet(root)
+        # The model cannot be built, so the compiler's checks cannot run; still report what the
+        # raw steps show (expression syntax, unknown step anchors), so one round finds them all.
+        raise RulesetError(findings + _raw_step_findings(located))
+    return located
 
 
-def source_of(text: str | bytes) -> str:
-    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+def _read_base(file: Path) -> Located:
+    return _checked_tree(load_yaml(read_bounded(file), shown(file)))
 
 
-def _raw_step_findings(located: Located, source: str) -> list[Finding]:
+def _templates(ruleset: Ruleset, files: tuple[str, ...]) -> TemplateChain | None:
+    """The `templates/` folders beside the ruleset's file and its bases' (the nearest one that
+    has a template for an action wins), every template in them checked (syntax, variables,
+    sandbox, includes that leave the folder); None when there are none."""
+    sets = []
+    for path in dict.fromkeys(files):
+        if path.startswith("<"):
+            continue
+        root = Path(path).resolve().parent
+        folder = root / "templates"
+        if not folder.is_dir():
+            continue
+        languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and len(p.name) == 2)
+        findings = check_templates(root, sorted({s.action for s in ruleset.steps}), languages,
+                                   currency=ruleset.currency)
+        if findings:
+            raise RulesetError(findings)
+        sets.append(TemplateSet(root))
+    return TemplateChain(tuple(sets)) if sets else None
+
+
+def _raw_step_findings(located: Located) -> list[Finding]:
     """Expression syntax errors and unknown step anchors in the raw steps of a ruleset that
-    failed its schema check (names in conditions need the model and wait for the next round)."""
+    failed its schema check (names in conditions need the model and wait for the next round).
+    An extension's own steps name its base's steps, so there only the syntax is checked."""
     steps = located.data.get("steps") if isinstance(located.data, dict) else None
     if not isinstance(steps, list):
         return []
-    ids = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
-    origin = Origin(located.path, located, "", source)
+    ids = None if "extends" in located.data else [
+        s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
     out: list[Finding] = []
     for i, step in enumerate(steps):
         if not isinstance(step, dict):
             continue
-        for key, parse in (("at", ex.parse_date), ("when", ex.parse_condition)):
+        for key, parse in (("at", ex.parse_date), ("when", ex.parse_condition),
+                           ("also_when", ex.parse_condition)):
             text = step.get(key)
             if not isinstance(text, str):
                 continue
@@ -169,15 +149,13 @@ def _raw_step_findings(located: Located, source: str) -> list[Finding]:
             try:
                 node = parse(text)
             except ex.ExprError as e:
-                line, col = origin.locate(pointer, e.pos)
-                out.append(Finding(e.code, f"in {text!r}: {e.message}", located.path, line, col, pointer))
+                out.append(located.finding(e.code, f"in {text!r}: {e.message}", pointer, pos=e.pos))
                 continue
-            if key == "at":
+            if key == "at" and ids is not None:
                 for anchor in ex.date_refs(node):
                     if anchor.kind in ("step_date", "step_deadline") and anchor.name not in ids:
-                        line, col = origin.locate(pointer, anchor.pos)
-                        out.append(Finding("unknown-step", f"unknown step {anchor.name!r}"
-                                           f"{did_you_mean(anchor.name, ids)}", located.path, line, col, pointer))
+                        out.append(located.finding("unknown-step", f"unknown step {anchor.name!r}"
+                                                   f"{did_you_mean(anchor.name, ids)}", pointer, pos=anchor.pos))
     return out
 
 
@@ -192,6 +170,8 @@ def inside_tree(name: str, ruleset_path: str) -> Path | None:
 
 
 def _load_rates(name: str, path: str, located: Located) -> RateBook:
+    """The rate file `name`, relative to `path` (the file that names it: the ruleset's own, or
+    the base's when the ruleset inherits its `rates`)."""
     if path.startswith("<"):
         raise RulesetError([located.finding(
             "rates-unavailable", "a ruleset given as text cannot name a rate file; load it from its file",

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    create_model,
     PlainSerializer,
     PrivateAttr,
     Strict,
@@ -26,6 +27,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
+from pydantic.fields import FieldInfo
 
 ACTION_TYPES: tuple[str, ...] = (
     "invoice",
@@ -230,6 +232,68 @@ class Ruleset(_Model):
     steps: list[Step] = Field(min_length=1)
 
     _origin: Any = PrivateAttr(default=None)
+
+
+# --------------------------------------------------------------------------- extensions
+#
+# A ruleset that `extends` another writes only what differs.  Its file is checked against
+# these two models (every field optional but its own identity), then merged with its base
+# by _extends.py, and the merged result is checked as a whole Ruleset.  They are built
+# from Step and Ruleset so that a field added there is at once a field an extension may set.
+
+BASE_REF_PATTERN = r"^([a-z][a-z0-9_]*(-[a-z0-9][a-z0-9_]*)*|.+\.ya?ml)$"
+BaseRef = Annotated[str, StringConstraints(min_length=1, max_length=300,
+                                           pattern=BASE_REF_PATTERN)]
+
+
+def _optional_fields(model: type[BaseModel], keep: tuple[str, ...]) -> dict[str, Any]:
+    """`model`'s fields with their types and docs, all optional except those in `keep`."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in keep:
+            out[name] = (info.annotation, info)
+        else:
+            out[name] = (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+    return out
+
+
+def _unsettable(model: type[BaseModel], keep: tuple[str, ...]) -> Any:
+    return Literal[tuple(n for n, f in model.model_fields.items() if not f.is_required() and n not in keep)]
+
+
+StepPatch = create_model(
+    "StepPatch",
+    __base__=_Model,
+    __doc__="""A step of an extension: changes to the base's step with this id, or a new step
+(which then needs `action` and `at`).  Fields given replace the base's, each whole.""",
+    **_optional_fields(Step, keep=("id",)),
+    remove=(Literal[True] | None, Field(default=None, description=(
+        "`true`: leave the base's step with this id out (nothing else may be given)."))),
+    before=(Identifier | None, Field(default=None, description=(
+        "Place the step just before this step of the base (moves a changed step, places a new one)."))),
+    after=(Identifier | None, Field(default=None, description=(
+        "Place the step just after this step (a new step without before/after goes last)."))),
+    also_when=(Expression | None, Field(default=None, description=(
+        "A condition added to the step's `when`: the step runs only if both hold."))),
+    unset=(list[_unsettable(Step, keep=("id",))] | None, Field(default=None, description=(  # type: ignore[misc]
+        "Fields of the base's step to drop, so that their defaults apply: `[fee, when]`."))),
+)
+
+Extension = create_model(
+    "Extension",
+    __base__=_Model,
+    __doc__="""A ruleset that extends another: its own identity, and only what differs from its base.
+Top-level keys replace the base's, each whole, except `facts` and `parameters` (merged by
+name) and `steps` (merged by step id, see StepPatch).""",
+    **{**_optional_fields(Ruleset, keep=("dunningrules", "id", "version", "title")),
+       "steps": (list[StepPatch] | None, Field(default=None, description=(  # type: ignore[valid-type]
+           "Changes to the base's steps, merged by id, and new steps.")))},
+    extends=(BaseRef, Field(description=(
+        "The base: a path relative to this file inside the rulesets tree (`../se/standard.yaml`), "
+        "or a ruleset id (`se-standard`)."))),
+    unset=(list[_unsettable(Ruleset, keep=())] | None, Field(default=None, description=(  # type: ignore[misc]
+        "Top-level keys of the base to drop, so that their defaults apply: `[interest]`."))),
+)
 
 
 # --------------------------------------------------------------------------- case

@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import jsonschema
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from ._errors import Finding, did_you_mean
-from ._model import Ruleset
+from ._model import BASE_REF_PATTERN, Extension, Ruleset
 from ._yaml import Located
 
 SCHEMA_ID = "https://dunningrules.dev/schemas/ruleset.schema.json"
@@ -32,6 +32,7 @@ PATTERN_WORDS = {
     r"^(\d{4}-)?\d{2}-\d{2}$": "a closing day MM-DD (every year) or YYYY-MM-DD (once)",
     r"^[a-z][a-z0-9_]*$": "a lowercase name (letters, digits, _)",
     r"^[a-z]{2}$": "a two-letter language code (nb, sv, en)",
+    BASE_REF_PATTERN: "a ruleset id (se-standard) or the path of a .yaml file (../se/standard.yaml)",
 }
 
 
@@ -46,24 +47,32 @@ class _Generator(GenerateJsonSchema):
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
 
-    def generate(self, schema: Any, mode: Any = "validation") -> dict[str, Any]:
-        out = super().generate(schema, mode)
-        out.pop("title", None)
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": SCHEMA_ID,
-            "title": "dunningrules ruleset (DSL version 1)",
-            **out,
-        }
-
 
 @functools.cache
 def ruleset_schema() -> dict[str, Any]:
-    """The JSON Schema of a ruleset, as published in schemas/ruleset.schema.json."""
-    schema = Ruleset.model_json_schema(schema_generator=_Generator)
-    for model in schema.get("$defs", {}).values():
+    """The JSON Schema of a ruleset, as published in schemas/ruleset.schema.json.
+
+    A file with `extends` is an Extension (only what differs from its base), any other
+    file a whole Ruleset; `if`/`then`/`else` picks one, so errors come from that one only.
+    """
+    _, top = models_json_schema([(Ruleset, "validation"), (Extension, "validation")],
+                                schema_generator=_Generator)
+    for model in top["$defs"].values():
         model.pop("title", None)
-    return schema
+        for prop in model.get("properties", {}).values():
+            if "default" in prop and prop["default"] is None:  # "may be left out", never null
+                del prop["default"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "dunningrules ruleset (DSL version 1)",
+        "description": "A collection process (Ruleset), or one that extends another (Extension).",
+        "type": "object",
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/Extension"},
+        "else": {"$ref": "#/$defs/Ruleset"},
+        "$defs": top["$defs"],
+    }
 
 
 def schema_text() -> str:

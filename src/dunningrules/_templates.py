@@ -689,6 +689,28 @@ class TemplateSet:
         return _tidy(texts[0], texts[1])
 
 
+class TemplateChain:
+    """The template sets of a ruleset and its bases, nearest first: an extension's own
+    ``templates/`` folder overrides its base's for the actions and languages it has."""
+
+    def __init__(self, sets: tuple[TemplateSet, ...]) -> None:
+        self.sets = sets
+
+    def _first(self, action_type: str, language: str) -> TemplateSet | None:
+        return next((s for s in self.sets if s.available(action_type, language)), None)
+
+    def available(self, action_type: str, language: str) -> bool:
+        return self._first(action_type, language) is not None
+
+    def path(self, action_type: str, language: str) -> Path:
+        chosen = self._first(action_type, language) or self.sets[0]
+        return chosen.path(action_type, language)
+
+    def render(self, action_type: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
+        """As :meth:`TemplateSet.render`, by the nearest set that has the template."""
+        return (self._first(action_type, language) or self.sets[0]).render(action_type, language, context)
+
+
 # --------------------------------------------------------------------------- check_templates
 
 

@@ -50,12 +50,20 @@ _SKIP = object()  # mapping frame: the next value belongs to a refused key
 
 @dataclass(frozen=True)
 class Located:
-    """Plain data plus the 1-based position of every node, for findings."""
+    """Plain data plus the 1-based position of every node, for findings.
+
+    ``text`` is the source the data was read from, so that a position *inside*
+    a scalar (a column in an expression) can be found too.  A ruleset that
+    extends another is a tree stitched from several files; its located form
+    (``_extends.Merged``) answers the same questions per node, from the file
+    each node came from.
+    """
 
     data: Any
     path: str = "<input>"
     _values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
     _keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
+    text: str = field(default="", repr=False, compare=False)
 
     def where(self, pointer: JsonPath = (), *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the node at ``pointer``, or of its mapping key.
@@ -70,9 +78,68 @@ class Located:
             pointer = pointer[:-1]
         return self._values.get(pointer, (1, 1))
 
-    def finding(self, code: str, message: str, pointer: JsonPath = (), *, key: bool = False) -> Finding:
-        line, col = self.where(pointer, key=key)
-        return Finding(code, message, self.path, line, col, tuple(pointer))
+    def file(self, pointer: JsonPath = ()) -> str:
+        """The file the node at ``pointer`` was written in."""
+        return self.path
+
+    def finding(self, code: str, message: str, pointer: JsonPath = (), *, key: bool = False,
+                pos: int | None = None) -> Finding:
+        """A finding at the node ``pointer`` (its key with ``key``), or at character ``pos`` of its text."""
+        line, col = self.where(pointer, key=key) if pos is None else self.locate(pointer, pos)
+        return Finding(code, message, self.file(pointer), line, col, tuple(pointer))
+
+    def value(self, pointer: JsonPath) -> Any:
+        """The data at ``pointer``, or None when there is none."""
+        value = self.data
+        for part in pointer:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
+    def locate(self, pointer: JsonPath, pos: int = 0) -> tuple[int, int]:
+        """Line and column of character ``pos`` of the scalar at ``pointer``.
+
+        YAML hands us the scalar's value, not its spelling: quotes are gone and a
+        multi-line or block scalar has its line breaks folded.  So walk the source
+        from where the scalar starts, matching the value's characters and letting
+        any run of white space stand for any other, to find where ``pos`` really is.
+        """
+        line, col = self.where(pointer)
+        lines = self.text.splitlines()
+        value = self.value(pointer)
+        if not 0 < line <= len(lines) or not isinstance(value, str):
+            return line, col
+        l, c = line - 1, col - 1
+        opener = lines[l][c:c + 1]
+        if opener in ("|", ">"):  # block scalar: the text starts on the next non-blank line
+            l += 1
+            while l < len(lines) and not lines[l].strip():
+                l += 1
+            if l == len(lines):
+                return line, col
+            c = len(lines[l]) - len(lines[l].lstrip())
+        elif opener in ("'", '"'):
+            c += 1
+
+        def skip_space(l: int, c: int) -> tuple[int, int]:
+            while l < len(lines):
+                if c < len(lines[l]) and lines[l][c] in " \t":
+                    c += 1
+                elif c >= len(lines[l]) and l + 1 < len(lines):
+                    l, c = l + 1, 0
+                else:
+                    break
+            return l, c
+
+        for ch in value[:pos]:
+            if ch.isspace():
+                continue
+            l, c = skip_space(l, c)
+            c += 1
+        l, c = skip_space(l, c)
+        return l + 1, c + 1
 
 
 class _Stop(Exception):
@@ -228,7 +295,7 @@ def _walk(text: str, path: str, max_depth: int, max_nodes: int, add: Callable) -
         add("yaml-syntax", _syntax_message(e, text), *_pos(e.problem_mark or e.context_mark))
     except yaml.YAMLError as e:  # not expected after _check_printable; still located somewhere
         add("yaml-syntax", " ".join(str(e).split()), 1, 1)
-    return Located(root, path, values, keys)
+    return Located(root, path, values, keys, text)
 
 
 def _pos(mark: Any) -> tuple[int, int]:
