@@ -105,6 +105,13 @@ def test_examples_lint_clean_and_pass_their_tests():
     assert run(["test", *tests], out, err) == 0, out.getvalue() + err.getvalue()
 
 
+def test_explain_names_the_bases():
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["explain", str(EXAMPLES / "se-phone-first.yaml")], out, err) == 0, err.getvalue()
+    assert "It extends `rulesets/se/standard.yaml`" in out.getvalue() or "se/standard.yaml`" in out.getvalue()
+    assert "phone call to a tenant who is late for the first time" in out.getvalue()
+
+
 # ------------------------------------------------------------------ merging
 
 def test_an_extension_that_changes_nothing_schedules_like_its_base(tree):
@@ -430,3 +437,13 @@ def test_show_refuses_what_does_not_load(tree):
     path = write("a.yaml", "", extends="nothing-here")
     code, out, err = _show(path, "--effective")
     assert (code, out) == (1, "") and "extends-not-found" in err
+
+
+def test_the_show_output_quoted_in_the_docs_is_current(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = _show("rulesets/examples/se-phone-first.yaml", "--effective")
+    quoted = [line for line in (ROOT / "docs/dsl.md").read_text(encoding="utf-8").splitlines()
+              if "  # rulesets/" in line]
+    assert len(quoted) >= 5
+    for line in quoted:
+        assert line in out.splitlines(), f"docs/dsl.md quotes a line `show --effective` no longer prints: {line}"

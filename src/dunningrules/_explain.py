@@ -468,6 +468,12 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
     return out
 
 
+def _bases(rs: Ruleset) -> tuple[str, ...]:
+    """The files of the bases a ruleset extends, nearest first (none for a ruleset of one file)."""
+    origin = rs._origin
+    return origin.files[1:] if origin is not None else ()
+
+
 def explain_markdown(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
                      case: Case | Mapping[str, Any] | None = None, built_in: bool = False) -> str:
     """The process as a reviewer reads it, in Markdown.  `case` (the one `schedule` was evaluated
@@ -477,6 +483,9 @@ def explain_markdown(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
     rs = ruleset
     out = [f"# {md(rs.title)}", ""]
     out.append(f"Ruleset {md_code(rs.id)} version {md(rs.version)}, sha256 {md_code(plan.ruleset.sha256)}.")
+    if _bases(rs):
+        out.append(f"It extends {', which extends '.join(md_code(b) for b in _bases(rs))}; "
+                   "`dunningrules show --effective` names the file of every field.")
     out.append("")
     if rs.description:
         out += [md(rs.description), ""]
@@ -876,6 +885,8 @@ def explain_html(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
     add(f"<h1>{h(rs.title)}</h1>\n")
     add(f'<p class="meta">Ruleset <code>{h(rs.id)}</code> version {h(rs.version)}, sha256 '
         f"<code>{h(plan.ruleset.sha256)}</code></p>\n")
+    if _bases(rs):
+        add(f'<p class="meta">It extends {", which extends ".join(f"<code>{h(b)}</code>" for b in _bases(rs))}.</p>\n')
     if rs.description:
         add(f"<p>{h(' '.join(rs.description.split()))}</p>\n")
     add('<h2>Rules for every step</h2>\n<table class="rules"><tbody>\n')
