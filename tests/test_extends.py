@@ -447,3 +447,16 @@ def test_the_show_output_quoted_in_the_docs_is_current(monkeypatch):
     assert len(quoted) >= 5
     for line in quoted:
         assert line in out.splitlines(), f"docs/dsl.md quotes a line `show --effective` no longer prints: {line}"
+
+
+def test_a_test_file_given_as_a_ruleset_says_what_it_is():
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(EXAMPLES / "se-phone-first.test.yaml")], out, err) == 1
+    assert err.getvalue().count("\n") == 1 and "not-a-ruleset: this is a ruleset test file" in err.getvalue()
+
+
+def test_validate_says_what_a_ruleset_extends():
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(EXAMPLES / "no-without-eviction-warning.yaml")], out, err) == 0
+    assert out.getvalue().rstrip().endswith("7 steps, extends rulesets/no/standard.yaml)") or \
+        out.getvalue().rstrip().endswith("/rulesets/no/standard.yaml)")

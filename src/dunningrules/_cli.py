@@ -417,7 +417,9 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
             _print_findings(e.findings, stderr)
             failed = True
             continue
-        print(f"{path}: ok ({ruleset.id} {ruleset.version}, {len(ruleset.steps)} steps)", file=stdout)
+        bases = ruleset._origin.files[1:]
+        extends = f", extends {' -> '.join(bases)}" if bases else ""
+        print(f"{path}: ok ({ruleset.id} {ruleset.version}, {len(ruleset.steps)} steps{extends})", file=stdout)
     return EXIT_INVALID if failed else EXIT_OK
 
 

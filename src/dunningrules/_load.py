@@ -94,6 +94,9 @@ def _checked_tree(located: Located) -> Located:
     if not isinstance(located.data, dict):
         raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
                                             "dunningrules, id, version, title, ... and steps")])
+    if "dunningrules-test" in located.data and "dunningrules" not in located.data:
+        raise RulesetError([located.finding("not-a-ruleset", "this is a ruleset test file, not a ruleset; "
+                                            "run it with: dunningrules test", ("dunningrules-test",), key=True)])
     findings = validate_tree(located)
     if findings:
         # The model cannot be built, so the compiler's checks cannot run; still report what the
