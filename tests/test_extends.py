@@ -439,14 +439,15 @@ def test_show_refuses_what_does_not_load(tree):
     assert (code, out) == (1, "") and "extends-not-found" in err
 
 
-def test_the_show_output_quoted_in_the_docs_is_current(monkeypatch):
+@pytest.mark.parametrize("doc, example", [("docs/dsl.md", "se-phone-first"),
+                                          ("docs/review.md", "no-without-eviction-warning")])
+def test_the_show_output_quoted_in_the_docs_is_current(monkeypatch, doc, example):
     monkeypatch.chdir(ROOT)
-    code, out, _ = _show("rulesets/examples/se-phone-first.yaml", "--effective")
-    quoted = [line for line in (ROOT / "docs/dsl.md").read_text(encoding="utf-8").splitlines()
-              if "  # rulesets/" in line]
+    code, out, _ = _show(f"rulesets/examples/{example}.yaml", "--effective")
+    quoted = [line for line in (ROOT / doc).read_text(encoding="utf-8").splitlines() if "  # rulesets/" in line]
     assert len(quoted) >= 5
     for line in quoted:
-        assert line in out.splitlines(), f"docs/dsl.md quotes a line `show --effective` no longer prints: {line}"
+        assert line in out.splitlines(), f"{doc} quotes a line `show --effective` no longer prints: {line}"
 
 
 def test_a_test_file_given_as_a_ruleset_says_what_it_is():
