@@ -461,3 +461,18 @@ def test_validate_says_what_a_ruleset_extends():
     assert run(["validate", str(EXAMPLES / "no-without-eviction-warning.yaml")], out, err) == 0
     assert out.getvalue().rstrip().endswith("7 steps, extends rulesets/no/standard.yaml)") or \
         out.getvalue().rstrip().endswith("/rulesets/no/standard.yaml)")
+
+
+def test_a_condition_joined_over_three_files_locates_each_part(tree):
+    write("mid.yaml", "steps:\n  - id: eviction-warning\n    also_when: outstanding > 0\n", ruleset_id="mid")
+    top = write("top.yaml", "steps:\n  - id: eviction-warning\n    also_when: days_overdue > 1 and facts.zzz\n",
+                ruleset_id="top", extends="mid")
+    [msg] = problems(top)  # '    also_when: days_overdue > 1 and ' is 36 characters: facts.zzz at column 37
+    assert msg.startswith(f"{top}:{line_of(top, 'facts.zzz')}:37: expr-unknown-name: in "
+                          "'((not facts.eviction_warning_opt_out) and (outstanding > 0)) and "
+                          "(days_overdue > 1 and facts.zzz)'")
+    Path(top).write_text(Path(top).read_text().replace("facts.zzz", "outstanding > 5"), encoding="utf-8")
+    code, out, _ = _show(top, "--effective")
+    [when] = [line for line in out.splitlines() if line.lstrip().startswith("when: ") and "days_overdue" in line]
+    files = [origin.rsplit(":", 1)[0] for origin in when.rsplit("  # ", 1)[1].split(", ")]
+    assert files == ["rulesets/no/standard.yaml", "rulesets/acme/mid.yaml", top]
