@@ -476,3 +476,40 @@ def test_a_condition_joined_over_three_files_locates_each_part(tree):
     [when] = [line for line in out.splitlines() if line.lstrip().startswith("when: ") and "days_overdue" in line]
     files = [origin.rsplit(":", 1)[0] for origin in when.rsplit("  # ", 1)[1].split(", ")]
     assert files == ["rulesets/no/standard.yaml", "rulesets/acme/mid.yaml", top]
+
+
+# ------------------------------------------------------------------ any patch: a ruleset or located findings
+
+_BASE_IDS = ["invoice", "reminder-1", "reminder-2", "collection-notice", "eviction-warning",
+             "creditor-status-link", "payment-demand", "eviction-petition"]
+_IDS = st.sampled_from(_BASE_IDS + ["new-step", "reminder-3", "remindr-1"])
+_PATCH = st.fixed_dictionaries({"id": _IDS}, optional={
+    "remove": st.just(True),
+    "before": _IDS, "after": _IDS,
+    "also_when": st.sampled_from(["outstanding > 100", "facts.nope", "reminder-1.planned", "((", "not"]),
+    "unset": st.lists(st.sampled_from(["fee", "when", "deadline", "title", "roll"]), max_size=2, unique=True),
+    "action": st.sampled_from(["reminder", "x-call", "nonsense"]),
+    "at": st.sampled_from(["due + 3 days", "reminder-1 + 1 business day", "eviction-warning", "due +"]),
+    "title": st.just("Changed"),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(patches=st.lists(_PATCH, max_size=5), jurisdiction=st.sampled_from([None, "NO", "SE"]))
+def test_any_extension_loads_or_gives_located_findings(patches, jurisdiction):
+    data = {"dunningrules": 1, "extends": "no-standard", "id": "fuzz", "version": "1", "title": "F",
+            "steps": patches}
+    if jurisdiction:
+        data["jurisdiction"] = jurisdiction
+    try:
+        rs = parse_ruleset(json.dumps(data), "fuzz.yaml")
+    except RulesetError as e:
+        assert e.findings
+        for f in e.findings:
+            assert f.line >= 1 and f.col >= 1, f
+            assert f.path == "fuzz.yaml" or f.path.endswith("rulesets/no/standard.yaml"), f
+        return
+    ids = [s.id for s in rs.steps]
+    assert len(ids) == len(set(ids))
+    removed = {p["id"] for p in patches if p.get("remove")}
+    assert not removed & set(ids)
