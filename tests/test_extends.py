@@ -404,14 +404,15 @@ def test_show_effective_names_the_file_and_line_of_every_field():
     assert any("legal_basis:" in r and "rulesets/se/standard.yaml:" in r for r in rows)
 
 
-def test_show_effective_is_itself_the_ruleset(tmp_path):
+@pytest.mark.parametrize("example, base", [("se-phone-first", "se"), ("no-without-eviction-warning", "no")])
+def test_show_effective_is_itself_the_ruleset(tmp_path, example, base):
     """Saved beside the base (where its rate file is), the shown YAML loads as the same ruleset."""
-    folder = tmp_path / "se"
-    shutil.copytree(ROOT / "rulesets/se", folder)
-    code, out, _ = _show(str(EXAMPLES / "se-phone-first.yaml"), "--effective")
+    folder = tmp_path / base
+    shutil.copytree(ROOT / "rulesets" / base, folder)
+    code, out, _ = _show(str(EXAMPLES / f"{example}.yaml"), "--effective")
     (folder / "effective.yaml").write_text(out, encoding="utf-8")
     shown = load_ruleset(folder / "effective.yaml")
-    original = load_ruleset(EXAMPLES / "se-phone-first.yaml")
+    original = load_ruleset(EXAMPLES / f"{example}.yaml")
     assert shown.model_dump() == original.model_dump()
     assert shown._origin.sha256 == original._origin.sha256
 
