@@ -13,15 +13,17 @@ import functools
 import datetime as dt
 import io
 import json
+import os
 import re
 import sys
 from decimal import Decimal
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from ._compile import Plan, compile
 from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
+from ._batch import read_line, schedule_line
 from ._evaluate import case_from_data, evaluate, schedule_json
 from ._model import Case
 from ._text import action_text
@@ -293,6 +295,16 @@ class _Output:
         if out is not None:
             self.stdout.write(out)
 
+    def line(self, case: Case | list[Finding], text: str, line_offset: int) -> bytes | None:
+        """A case's schedule as one line of compact JSON in UTF-8 (the plain JSON Lines batch)."""
+        try:
+            if isinstance(case, list):
+                raise CaseError(case)
+            return schedule_line(self.plan, case, self.as_of)
+        except CaseError as e:
+            self.fail([_locate(f, text, self.name, line_offset) for f in e.findings])
+            return None
+
     def render(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...],
                line_offset: int) -> str | None:
         try:
@@ -352,6 +364,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
             stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
     validate_json = Case.model_validate_json
+    write = None if out.table or out.with_text else _byte_writer(stdout)
     for n, line in enumerate(_lines(args.case, stdin)):
         line = line.rstrip("\r\n")  # so a truncated line's error is located on that line
         if not line.strip():
@@ -359,8 +372,12 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         if len(line) > MAX_CASE_LINE:
             out.fail([Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name, n + 1, 1)])
             continue
-        try:  # fast path: pydantic-core parses and validates the line in one go
-            case: Case | list[Finding] = validate_json(line)
+        # Fast paths: a plainly well-formed line read without the models (plain JSON output
+        # only: notices and tables need the models); else pydantic-core parses and validates.
+        case: Any = read_line(line) if write is not None else None  # a LineCase, a Case or findings
+        try:
+            if case is None:
+                case = validate_json(line)
         except ValidationError:  # slow path, only to say exactly what is wrong
             try:
                 data = json.loads(line, parse_float=Decimal)
@@ -371,8 +388,30 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
                 out.fail([_json_limit(e, line, name, n)])
                 continue
             case = _case_or_findings(data, name)
-        out.case(case, line, (), n)
+        if write is None:
+            out.case(case, line, (), n)
+        else:
+            written = out.line(case, line, n)
+            if written is not None:
+                write(written)
     return EXIT_INVALID if out.failed else EXIT_OK
+
+
+def _byte_writer(stdout: IO[str]) -> Callable[[bytes], Any]:
+    """How batch lines, already UTF-8, reach `stdout`: straight into its binary buffer when it
+    would encode them the same way (UTF-8, strict, no newline translation), which saves
+    encoding several kilobytes of text per case; otherwise decoded and written as text."""
+    buffer = getattr(stdout, "buffer", None)
+    encoding = (getattr(stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is None or encoding != "utf8" or getattr(stdout, "errors", None) != "strict" or os.linesep != "\n":
+        return lambda data: stdout.write(data.decode())
+    stdout.flush()  # whatever was written as text goes first
+    if getattr(stdout, "line_buffering", False):  # a terminal: each schedule shows when it is done
+        def write_line(data: bytes) -> None:
+            buffer.write(data)
+            buffer.flush()
+        return write_line
+    return buffer.write  # type: ignore[no-any-return]
 
 
 def _reroot(f: Finding, prefix: tuple[Any, ...]) -> Finding:

@@ -86,6 +86,12 @@ class StepPlan:
     # and date -> rolled deadline.  Ordinals only, so the garbage collector ignores them.
     dates: dict[int, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     deadlines: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    # (date, due date, the fee's required fact) -> (amount text or None, why not): a fee's price
+    # reads nothing else (see FeePlan.price), and pricing reads rate tables, so it is done once.
+    prices: dict[tuple[int, int, Any], tuple[str | None, str | None]] = field(
+        default_factory=dict, compare=False, repr=False)
+    # (anchor, k) -> (raw, rolled) date of occurrence k of a recurring step
+    repeats: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +126,15 @@ class Plan:
     debtor_attrs: tuple[str, ...]    # debtor attributes conditions read
     event_names: tuple[str, ...]     # events used as anchors or in conditions
     ruleset_json: str                # the schedule's "ruleset" object, serialised once
+    counts_fees: bool = False        # some fee rule limits how many fees of its kind a case gets
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
-    fragments: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
+    fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # memo key -> what the batch path derives once from a memoised schedule (see _batch)
+    lines: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # the steps in evaluation order as functions of a run (see _evaluate._runner), made once
+    runners: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 def content_sha256(data: Any) -> str:
@@ -553,6 +564,7 @@ class _Compiler:
             reads_money=any(kind == "money" for kind, _ in self.reads),
             debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),
             event_names=tuple(sorted(n for kind, n in self.reads if kind == "event")),
+            counts_fees=any(p.fee is not None and p.fee.rule.max_count is not None for p in plans),  # type: ignore[union-attr]
         )
 
 

@@ -41,6 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from functools import lru_cache
+from typing import Any
 
 from ._rates import PERCENT, RateTable
 
@@ -54,6 +56,9 @@ _HUNDRED = Decimal(100)
 def _context() -> Context:
     """50 significant digits: far beyond any claim, so sums of unrounded interest stay exact to the øre."""
     return Context(prec=50, rounding=ROUND_HALF_EVEN)
+
+
+_CONTEXT = _context()  # localcontext() works on a copy, so one template serves every walk
 
 
 def round_money(x: Decimal) -> Decimal:
@@ -176,46 +181,72 @@ def _walk(days: Sequence[date], *, principal: Decimal, due: date, fees: Sequence
         raise ValueError(f"order must name each of {', '.join(PARTS)} once, got {order!r}")
     if interest_fn is None and table is not None:
         interest_fn = lambda p, start, end: interest(p, start, end, table, day_count)  # noqa: E731
-    # Events up to the last day in a fixed order that does not depend on the input's order:
-    # by date, fees before payments on the same day, then by amount.
-    events = [(d, 0, _amount(a, f"fee on {d}")) for d, a in fees] + \
-             [(d, 1, _amount(a, f"payment on {d}")) for d, a in payments]
-    events = sorted((e for e in events if e[0] <= days[-1]), key=lambda e: (e[0], e[1], e[2]))
-    out: list[Ledger] = []
-    with localcontext(_context()):
-        owed = {"principal": principal, "fees": _ZERO, "interest": _ZERO}
+    events = ledger_events([(d, _amount(a, f"fee on {d}")) for d, a in fees],
+                           [(d, _amount(a, f"payment on {d}")) for d, a in payments], days[-1])
+    return [Ledger(*state) for state in ledger_states(days, principal, due, events, order, interest_fn)]
+
+
+def ledger_events(fees: Sequence[tuple[Any, Decimal]], payments: Sequence[tuple[Any, Decimal]],
+                  last: Any) -> list[tuple[Any, int, Decimal]]:
+    """Fees (kind 0) and payments (kind 1) up to ``last`` in a fixed order that does not depend
+    on the input's order: by date, fees before payments on the same day, then by amount."""
+    events = [(d, 0, a) for d, a in fees if d <= last] + [(d, 1, a) for d, a in payments if d <= last]
+    events.sort()
+    return events
+
+
+@lru_cache(maxsize=16)
+def _pay_order(order: tuple[str, ...]) -> tuple[int, ...]:
+    """An allocation order as indexes into ledger_states' [principal, fees, interest]."""
+    return tuple(("principal", "fees", "interest").index(part) for part in order)
+
+
+def ledger_states(days: Sequence[Any], principal: Decimal, due: Any, events: Sequence[tuple[Any, int, Decimal]],
+                  order: Sequence[str], interest_fn: InterestFn | None) -> list[tuple[Decimal, ...]]:
+    """The walk behind :func:`_walk` on checked input: for each of ``days`` (ascending), the
+    unrounded (principal, fees, interest, paid, credit, fees_charged, interest_accrued).
+
+    Days are dates or ordinals alike (only compared, and passed to ``interest_fn``), so the
+    batch path walks ordinals without making dates.  Every Decimal operation is the one the
+    module docstring describes, in the same order and the same 50-digit context, so each
+    caller gets the same figures to the last digit."""
+    pay_order = _pay_order(tuple(order))
+    out: list[tuple[Decimal, ...]] = []
+    with localcontext(_CONTEXT):
+        owed = [principal, _ZERO, _ZERO]
         credit = paid = charged = accrued = _ZERO
         accrued_to = due  # interest has been added for every day up to and including this one
-
-        def accrue(to: date) -> None:
-            nonlocal accrued_to, accrued
-            if interest_fn is not None and to > accrued_to and owed["principal"] > 0:
-                more = interest_fn(owed["principal"], accrued_to, to)
-                owed["interest"] += more
-                accrued += more
-            accrued_to = max(accrued_to, to)
-
-        i = 0
+        i, n = 0, len(events)
         for day in days:
-            while i < len(events) and events[i][0] <= day:
+            while i < n and events[i][0] <= day:
                 when, kind, amount = events[i]
                 i += 1
-                accrue(when)
+                if interest_fn is not None and when > accrued_to and owed[0] > 0:
+                    more = interest_fn(owed[0], accrued_to, when)
+                    owed[2] += more
+                    accrued += more
+                if when > accrued_to:
+                    accrued_to = when
                 if kind == 0:
                     charged += amount
                     used = min(credit, amount)  # a credit from an earlier overpayment pays a later fee
                     credit -= used
-                    owed["fees"] += amount - used
+                    owed[1] += amount - used
                 else:
                     paid += amount
                     left = amount
-                    for part in order:
+                    for part in pay_order:
                         take = min(left, owed[part])
                         owed[part] -= take
                         left -= take
                     credit += left
-            accrue(day)
-            out.append(Ledger(owed["principal"], owed["fees"], owed["interest"], paid, credit, charged, accrued))
+            if interest_fn is not None and day > accrued_to and owed[0] > 0:
+                more = interest_fn(owed[0], accrued_to, day)
+                owed[2] += more
+                accrued += more
+            if day > accrued_to:
+                accrued_to = day
+            out.append((owed[0], owed[1], owed[2], paid, credit, charged, accrued))
     return out
 
 

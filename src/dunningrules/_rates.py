@@ -111,6 +111,7 @@ class RateTable:
     unit: str
     rows: tuple[RateRow, ...]
     _starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _day_sums: list[Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rows = tuple(self.rows)
@@ -123,6 +124,7 @@ class RateTable:
                                  f"{b.valid_from}..{b.valid_to} are out of order or overlap")
         object.__setattr__(self, "rows", rows)
         object.__setattr__(self, "_starts", tuple(r.valid_from for r in rows))
+        object.__setattr__(self, "_day_sums", [])
 
     def row_on(self, d: date) -> RateRow:
         """The row covering day ``d``; RateError ``rate-missing`` if none does."""
@@ -154,6 +156,26 @@ class RateTable:
                 break
             d = stop + _ONE_DAY
         return out
+
+    def day_sums(self) -> tuple[int, list[int]] | None:
+        """Running sums for interest, so that Σ rate × days over any span is one subtraction:
+        (the first day's ordinal, sums) where sums[i] is the total of the first i days' rates in
+        hundredths of a percent.  None when a rate has more than two decimals or the rows leave a
+        gap: callers then go row by row (``periods``), which says what is wrong.  Built once."""
+        if not self._day_sums:
+            sums: list[int] = [0]
+            ok = bool(self.rows)
+            for a, b in zip(self.rows, self.rows[1:]):
+                ok = ok and b.valid_from == a.valid_to + _ONE_DAY
+            for row in self.rows if ok else ():
+                hundredths = row.value * 100
+                if hundredths != hundredths.to_integral_value():
+                    ok = False
+                    break
+                step, total = int(hundredths), sums[-1]
+                sums += [total + step * k for k in range(1, (row.valid_to - row.valid_from).days + 2)]
+            self._day_sums.append((self.rows[0].valid_from.toordinal(), sums) if ok else None)
+        return self._day_sums[0]  # type: ignore[no-any-return]
 
     def _coverage(self) -> str:
         """'rows cover 2024-01-01..2026-12-31' (contiguous rows joined), or 'the table has no rows'."""

@@ -1,0 +1,378 @@
+"""The batch (JSON Lines) path: a case in, its schedule out as one line of compact JSON, in bytes.
+
+The line is byte for byte ``json.dumps(evaluate(plan, case, as_of).to_dict(), ensure_ascii=False,
+separators=(",", ":"))`` encoded as UTF-8 (tests/test_speed_equivalence.py checks it), built
+without the Action objects, Claim objects and dictionaries that form would make:
+
+- each distinct action is serialised once per plan, without its claim, and kept encoded;
+- a memoised schedule keeps, beside its actions, the parts of its claims that depend only on
+  the due date and the actions (which are in the memo key): the rate-days to each action date,
+  the fees charged by then, which dates the rate table does not cover;
+- per case only what depends on its amount and payments is computed: interest in whole øre
+  (without payments) or one Decimal walk through the ledger (with payments), and written out
+  as digits, which need no escaping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from json.encoder import encode_basestring  # what json.dumps uses for a str when ensure_ascii is off
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from ._compile import Plan
+from ._evaluate import (
+    MEMO_LIMIT,
+    _actions,
+    _rate_days_or_why,
+    ledger_walks,
+    planned_fees,
+    reason_text,
+)
+from ._model import Case
+from ._schedule import iso_date
+
+_CENT = Decimal("0.01")
+_NO_CLAIM = b',"claim":null,"claim_error":null}'
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))  # øre
+
+
+def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
+    """`json.dumps(evaluate(plan, case, as_of).to_dict())` in compact form."""
+    return schedule_line(plan, case, as_of)[:-1].decode()
+
+
+def schedule_line(plan: Plan, case: Case, as_of: dt.date | None = None) -> bytes:
+    """The schedule of `case` as one line of compact JSON (UTF-8, ending in a newline)."""
+    key, raw = _actions(plan, case, as_of)
+    due = case.due_date.toordinal()
+    basis = plan.lines.get(key)
+    if basis is None:
+        if len(plan.lines) >= MEMO_LIMIT:
+            plan.lines.clear()
+        basis = plan.lines[key] = _claim_basis(plan, due, raw)
+    payments = [(e.date.toordinal(), e.amount) for e in case.events
+                if e.type == "payment" and (as_of is None or e.date <= as_of)] if case.events else None
+    pieces, unpaid, fees, groups, unknown, order = basis
+    values = (_paid_claims(plan, case, due, fees, groups, unknown, order, payments) if payments
+              else _unpaid_claims(plan, case, unpaid))
+    head = plan.fragments.get(("head", as_of))
+    if head is None:
+        head = plan.fragments[("head", as_of)] = (
+            b',"ruleset":' + plan.ruleset_json.encode() + b',"as_of":'
+            + (b"null" if as_of is None else f'"{as_of.isoformat()}"'.encode()) + b',"actions":[')
+    out = [b'{"case":', encode_basestring(case.id).encode(), head]
+    out += [p if p.__class__ is bytes else values[p] for p in pieces]
+    out.append(b"]}\n")
+    return b"".join(out)
+
+
+# ------------------------------------------------------------------ reading a line
+
+class LineCase:
+    """A case read from a JSON line by `read_line`: the attributes of a `Case` that evaluation
+    and the batch path read, with the same values the model would hold."""
+
+    __slots__ = ("id", "due_date", "amount", "currency", "debtor", "facts", "events")
+
+    def __init__(self, id: str, due_date: dt.date, amount: Decimal, currency: str, debtor: LineDebtor | None,
+                 facts: dict[str, Any], events: list[LineEvent]) -> None:
+        self.id, self.due_date, self.amount, self.currency = id, due_date, amount, currency
+        self.debtor, self.facts, self.events = debtor, facts, events
+
+
+class LineEvent(NamedTuple):
+    type: str
+    date: dt.date
+    amount: Decimal | None
+
+
+class LineDebtor(NamedTuple):
+    name: str
+    language: str | None
+    kind: str
+    address: str | None
+
+
+_CASE_KEYS = frozenset(("id", "due_date", "amount", "currency", "debtor", "creditor", "payment_reference",
+                        "status_url", "facts", "events"))
+_EVENT_KEYS = frozenset(("type", "date", "amount", "note"))
+_CREDITOR_KEYS = frozenset(("name", "address", "organisation_number", "account"))
+_DATE = re.compile(r"(?:19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}").fullmatch
+# At most 18 digits, 2 of them decimals, no sign, exponent, blanks or leading zeros.
+_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,2})?").fullmatch
+_CURRENCY = re.compile(r"[A-Z]{3}").fullmatch
+_EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}").fullmatch
+_LANGUAGE = re.compile(r"[a-z]{2}").fullmatch
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(constant)  # NaN and Infinity are not JSON: the models' parser says so
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
+def read_line(line: str) -> LineCase | None:
+    """The case on a JSON line when it is plainly well-formed, without the pydantic models;
+    None for anything else, which then goes through `Case.model_validate_json` (and its errors).
+
+    What this accepts is a part of what the models accept, with the values they would give:
+    no backslash escapes, dates YYYY-MM-DD, amounts as plain decimal strings or whole numbers,
+    facts true, false or null (the models read a string fact that looks like a number as a
+    number), each field's length and pattern as the models have them (tests/test_speed_equivalence.py)."""
+    if "\\" in line:
+        return None
+    try:
+        data = _DECODER.decode(line)
+    except (ValueError, RecursionError):
+        return None
+    if type(data) is not dict or not _CASE_KEYS.issuperset(data):
+        return None
+    case_id, currency = data.get("id"), data.get("currency")
+    due, amount = _date(data.get("due_date")), _amount(data.get("amount"))
+    if (type(case_id) is not str or not 0 < len(case_id) <= 200 or due is None or amount is None
+            or type(currency) is not str or not _CURRENCY(currency)):
+        return None
+    if not (_text(data.get("payment_reference"), 0, 64) and _text(data.get("status_url"), 0, 500)
+            and _creditor(data.get("creditor"))):
+        return None
+    debtor = data.get("debtor")
+    if debtor is not None:
+        debtor = _debtor(debtor)
+        if debtor is None:
+            return None
+    facts = data.get("facts", {})
+    if type(facts) is not dict or not all(v is None or type(v) is bool for v in facts.values()):
+        return None
+    events = data.get("events", [])
+    if type(events) is not list or len(events) > 10_000:
+        return None
+    read = []
+    for event in events:
+        one = _event(event)
+        if one is None:
+            return None
+        read.append(one)
+    return LineCase(case_id, due, amount, currency, debtor, dict(facts), read)
+
+
+def _date(value: Any) -> dt.date | None:
+    if type(value) is not str or not _DATE(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _amount(value: Any) -> Decimal | None:
+    if type(value) is str:
+        if not _AMOUNT(value):
+            return None
+        amount = Decimal(value)
+    elif type(value) is int and 0 < value < 10**18:
+        amount = Decimal(value)
+    else:
+        return None
+    return amount if amount > 0 else None
+
+
+def _text(value: Any, shortest: int, longest: int) -> bool:
+    """Absent, null, or a string of shortest..longest characters."""
+    return value is None or (type(value) is str and shortest <= len(value) <= longest)
+
+
+def _creditor(value: Any) -> bool:
+    return value is None or (
+        type(value) is dict and _CREDITOR_KEYS.issuperset(value) and type(value.get("name")) is str
+        and _text(value["name"], 1, 500) and _text(value.get("address"), 1, 500)
+        and _text(value.get("organisation_number"), 0, 32) and _text(value.get("account"), 0, 64))
+
+
+def _debtor(value: Any) -> LineDebtor | None:
+    if type(value) is not dict:
+        return None
+    name, language = value.get("name"), value.get("language")
+    kind, address = value.get("kind", "person"), value.get("address")
+    if (type(name) is not str or not 0 < len(name) <= 200 or kind not in ("person", "organisation")
+            or type(kind) is not str or not _text(address, 0, 500)
+            or not (language is None or (type(language) is str and _LANGUAGE(language)))):
+        return None
+    return LineDebtor(name, language, kind, address)
+
+
+def _event(value: Any) -> LineEvent | None:
+    if type(value) is not dict or not _EVENT_KEYS.issuperset(value):
+        return None
+    kind, day = value.get("type"), _date(value.get("date"))
+    amount = value.get("amount")
+    if amount is not None:
+        amount = _amount(amount)
+        if amount is None:
+            return None
+    if type(kind) is not str or not _EVENT_TYPE(kind) or day is None or not _text(value.get("note"), 0, 500):
+        return None
+    return LineEvent(kind, day, amount)
+
+
+def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What the lines of every case sharing a memoised schedule have in common: the actions as
+    JSON, and the parts of their claims that depend only on the due date and the actions (which
+    are in the memo key).  A plain tuple of plain values, which the garbage collector stops
+    tracking, as in the memo:
+
+    pieces   constant JSON, and where a claim goes the index of its date among the schedule's
+             distinct action dates (ascending): the claims are computed once per date
+    unpaid   per date, nothing paid: the claim's JSON, or (rate-days, fees in øre, fees as text)
+    fees     (date, amount) of each fee charged
+    groups   the dates in the ledger's walks (see `_evaluate.ledger_groups`)
+    unknown  per walk, each date's claim when the walk needs a rate no row has
+    order    the walks' dates, one after the other, as indexes among the distinct dates
+    """
+    dates = sorted({a[2] for a in raw if a[2] is not None})
+    index = {o: i for i, o in enumerate(dates)}
+    rates = _rates_to(plan, due, dates)
+    fees = tuple(planned_fees(raw))
+    cents = [(o, int(amount * 100)) for o, amount in fees]
+    unpaid: list[Any] = []
+    for o, (rate_days, why) in zip(dates, rates):
+        fee = sum(f for d, f in cents if d <= o)
+        unpaid.append(_claim_error(why) if why is not None else
+                      (rate_days, fee, f"{fee // 100}.{_TWO_DIGITS[fee % 100]}"))
+    # The walks of `_evaluate.ledger_groups`: the dates the rate table covers, then the others.
+    covered = tuple(o for o, (_, why) in zip(dates, rates) if why is None)
+    rest = tuple(o for o, (_, why) in zip(dates, rates) if why is not None)
+    groups = tuple(group for group in (covered, rest) if group)
+    unknown = tuple(tuple(_claim_error(rates[index[o]][1]) if rates[index[o]][1] else _NO_CLAIM for o in group)
+                    for group in groups)
+    tails: list[bytes | int] = [_NO_CLAIM if a[2] is None else index[a[2]] for a in raw]
+    return (_template(plan, raw, tails), tuple(unpaid), fees, groups, unknown,
+            tuple(index[o] for group in groups for o in group))
+
+
+def _rates_to(plan: Plan, due: int, dates: list[int]) -> list[tuple[int | None, str | None]]:
+    """`_rate_days_or_why(plan, due, o)` for each of `dates`, the covered ones from the table's
+    running sums without a call each."""
+    if plan.interest is None:
+        return [(0, None)] * len(dates)
+    sums = plan.interest.day_sums()
+    if sums is None:
+        return [_rate_days_or_why(plan, due, o) for o in dates]
+    first, running = sums
+    start, size = due + 1 - first, len(running)
+    return [(0, None) if o <= due else (running[o - first + 1] - running[start], None)
+            if start >= 0 and o - first + 1 < size else _rate_days_or_why(plan, due, o) for o in dates]
+
+
+def _action_parts(plan: Plan, raw: tuple[Any, ...]) -> list[bytes]:
+    """Each action's JSON without its claim (which belongs to the case) and closing brace, the
+    ones after the first with the comma that separates them."""
+    fragments = plan.fragments
+    if len(fragments) >= MEMO_LIMIT:
+        fragments.clear()
+    parts = []
+    for n, one in enumerate(raw):
+        found = fragments.get(one)
+        if found is None:
+            text = _action_json(plan, one)
+            found = fragments[one] = (text, b"," + text)
+        parts.append(found[1] if n else found[0])
+    return parts
+
+
+def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
+    """`Action.to_dict()` as compact JSON, without "claim", "claim_error" and the closing brace:
+    the step's own fields are written once per plan, the action's between them."""
+    idx, status, o, deadline, occurrence, _, fee = action
+    step = plan.fragments.get(("step", idx))
+    if step is None:
+        sp = plan.listed[idx]
+        step = plan.fragments[("step", idx)] = (
+            '{"step":' + _string(sp.id) + ',"action":' + _string(sp.action) + ',"date":',
+            ',"channels":' + json.dumps(list(sp.channels), ensure_ascii=False, separators=(",", ":"))
+            + ',"recipient":' + _string(sp.recipient) + ',"deadline":',
+            ',"legal_basis":' + _string(sp.legal_basis) + ',"reason":',
+            ',"title":' + _string(sp.title) + ',"occurrence":',
+        )
+    return "".join((
+        step[0], "null" if o is None else f'"{iso_date(o)}"', ',"status":', _string(status),
+        step[1], "null" if deadline is None else f'"{iso_date(deadline)}"',
+        step[2], _string(reason_text(plan, action)),
+        step[3], "null" if occurrence is None else str(occurrence),
+        ',"fee":', "null" if fee is None or fee[0] is None else _string(str(Decimal(fee[0]))),
+    )).encode()
+
+
+def _string(value: str | None) -> str:
+    """A string (or None) as json.dumps(value, ensure_ascii=False) writes it."""
+    return "null" if value is None else encode_basestring(value)
+
+
+def _template(plan: Plan, raw: tuple[Any, ...], tails: list[bytes | int]) -> tuple[bytes | int, ...]:
+    """The schedule's actions as constant bytes and, where a claim depends on the case, the
+    index of a value computed per case; neighbouring constants joined into one."""
+    out: list[bytes | int] = []
+    pending: list[bytes] = []
+    for part, tail in zip(_action_parts(plan, raw), tails):
+        if isinstance(tail, bytes):
+            pending += (part, tail)
+        elif pending:
+            out += [b"".join((*pending, part)), tail]
+            pending = []
+        else:
+            out += [part, tail]
+    out.append(b"".join(pending))
+    return tuple(out)
+
+
+def _unpaid_claims(plan: Plan, case: Case, unpaid: tuple[Any, ...]) -> list[bytes]:
+    """The claim on each action date of a case nothing has been paid on, as
+    `_evaluate._unpaid_cents` has it: interest = amount × Σ(rate × days) / (10 000 × day_count)
+    in øre, rounded half-up once."""
+    cents = int(case.amount * 100)
+    principal = f"{cents // 100}.{_TWO_DIGITS[cents % 100]}"
+    twice, den = 2 * cents, 10_000 * plan.day_count
+    values = []
+    for slot in unpaid:
+        if slot.__class__ is bytes:
+            values.append(slot)
+            continue
+        rate_days, fee, fee_text = slot
+        interest = (twice * rate_days + den) // (2 * den)
+        total = cents + fee + interest
+        values.append(f',"claim":{{"principal":"{principal}","fees":"{fee_text}","interest":"{interest // 100}.'
+                      f'{_TWO_DIGITS[interest % 100]}","total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},'
+                      '"claim_error":null}'.encode())
+    return values
+
+
+def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal], ...],
+                 groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...], order: tuple[int, ...],
+                 payments: list[tuple[int, Decimal]]) -> list[bytes]:
+    """The claim on each action date of a case with payments: one walk through its ledger
+    (`_money.ledger_states`, the same Decimal arithmetic as `claim_on`) per group of dates."""
+    found: list[bytes] = []
+    for states, errors in zip(ledger_walks(plan, case.amount, due, fees, payments, groups), unknown):
+        if states is None:
+            found += errors
+            continue
+        for state in states:
+            # Ledger.claim(): each part rounded half-up to the øre, the total their sum.
+            principal = state[0].quantize(_CENT, rounding=ROUND_HALF_UP)
+            owed_fees = state[1].quantize(_CENT, rounding=ROUND_HALF_UP)
+            interest = state[2].quantize(_CENT, rounding=ROUND_HALF_UP)
+            found.append(f',"claim":{{"principal":"{principal}","fees":"{owed_fees}","interest":"{interest}",'
+                         f'"total":"{principal + owed_fees + interest}"}},"claim_error":null}}'.encode())
+    values: list[bytes] = [b""] * len(found)
+    for i, value in zip(order, found):
+        values[i] = value
+    return values
+
+
+@functools.lru_cache(maxsize=1024)
+def _claim_error(why: str) -> bytes:
+    return b',"claim":null,"claim_error":' + json.dumps(why, ensure_ascii=False).encode() + b"}"

@@ -1,0 +1,303 @@
+"""The fast paths give exactly what the plain ones give.
+
+A plan memoises schedules, step dates, deadlines, fee prices, recurring dates and rate-days,
+and the JSON Lines path (`_batch.schedule_line`) builds each line from pieces it keeps per
+plan and per memoised schedule.  Here varied cases (payments, overpayments, disputes open and
+resolved, service, other events, facts, debtors, as_of, due dates inside and outside the rate
+tables) go through a plan that has seen many cases before, and the result is compared, byte for
+byte, with `json.dumps(evaluate(...).to_dict())` on a plan compiled for that case alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import tempfile
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dunningrules import Plan, compile, evaluate, load_ruleset
+from dunningrules._batch import schedule_line
+from dunningrules._cli import run
+from dunningrules._evaluate import _rate_days, _rate_days_or_why, case_from_data
+from dunningrules._errors import CaseError
+from dunningrules._rates import RateError
+
+ROOT = Path(__file__).resolve().parent.parent
+D = dt.date
+CURRENCY = {"no": "NOK", "se": "SEK", "rich": "NOK"}
+
+# Reads what the memo key has to cover: money, debtor attributes, events as anchors and in
+# conditions, facts of each type; and recurs, counts business days, skips in pauses, charges fees.
+RICH = """\
+dunningrules: 1
+id: rich-speed
+version: "1"
+title: Reads everything the memo key covers
+jurisdiction: "NO"
+currency: NOK
+language: nb
+calendar: {country: "NO", closed: ["12-24", "12-31"]}
+rates: rates.yaml
+interest: {table: late_interest}
+facts:
+  vip: {type: boolean, default: false}
+  months: {type: number, default: 0}
+  segment: {type: string, default: std}
+steps:
+  - id: r1
+    action: reminder
+    at: due + 14 days
+    when: outstanding > 500 and not facts.vip
+    deadline: {after: 10 business days, roll: preceding}
+    fee: {kind: reminder, rate: inkassosats, fraction: 1/20}
+  - id: r2
+    action: reminder
+    at: r1.deadline + 1 day
+    when: debtor.language == 'en' or facts.months >= 2 or r1.skipped
+    on_pause: skip
+    fee: {kind: reminder, rate: inkassosats, fraction: 1/20}
+  - id: ruling
+    action: ruling
+    at: max(event.service_completed, r1) + 21 days
+    roll: modified_following
+  - id: mon
+    action: long_term_monitoring
+    at: due + 1 month
+    repeat: {every: 1 month, until: "min(due + 8 months, event.moved_out + 1 day)", max: 6}
+    when: paid < amount and days_overdue > 20 and not event.settled
+  - id: soc
+    action: social_services_notice
+    at: due + 3 weeks
+    roll: preceding
+    when: facts.segment == 'social' or debtor.kind == 'organisation'
+"""
+
+
+@lru_cache(maxsize=None)
+def ruleset_path(name: str) -> Path:
+    if name != "rich":
+        return ROOT / "rulesets" / name / "standard.yaml"
+    folder = Path(tempfile.mkdtemp(prefix="dunningrules-speed-"))
+    shutil.copy(ROOT / "rulesets" / "no" / "rates.yaml", folder / "rates.yaml")
+    (folder / "rich.yaml").write_text(RICH, encoding="utf-8")
+    return folder / "rich.yaml"
+
+
+@lru_cache(maxsize=None)
+def shared(name: str) -> Plan:
+    """One plan per ruleset for the whole module: its caches fill as examples run."""
+    return compile(load_ruleset(ruleset_path(name)))
+
+
+@lru_cache(maxsize=None)
+def loaded(name: str) -> Any:
+    return load_ruleset(ruleset_path(name))
+
+
+def money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+@st.composite
+def cases(draw: Any, name: str) -> dict[str, Any]:
+    # Due dates on both sides of the ends of the rate tables (NO interest to 2026-06-30).
+    due = D(2025, 10, 1) + dt.timedelta(days=draw(st.integers(0, 700)))
+    if draw(st.booleans()):
+        due = due.replace(day=1)  # rent is usually due on the 1st: many cases share a schedule
+    cents = draw(st.sampled_from([950_000, 1_234_567, 100, 1_999_999_99, draw(st.integers(1, 3_000_000))]))
+    day = lambda lo, hi: (due + dt.timedelta(days=draw(st.integers(lo, hi)))).isoformat()  # noqa: E731
+    events: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 3))):
+        share = draw(st.sampled_from(["part", "part", "all", "more"]))
+        amount = {"part": draw(st.integers(1, max(1, cents - 1))), "all": cents, "more": cents + 12_345}[share]
+        events.append({"type": "payment", "date": day(-20, 200), "amount": money(amount)})
+    start = day(-5, 60)
+    for _ in range(draw(st.integers(0, 2))):
+        events.append({"type": "dispute_opened", "date": start})
+        if draw(st.integers(0, 3)) == 0:
+            break  # left open
+        end = D.fromisoformat(start) + dt.timedelta(days=draw(st.integers(0, 40)))
+        events.append({"type": "dispute_resolved", "date": end.isoformat()})
+        start = (end + dt.timedelta(days=draw(st.integers(1, 30)))).isoformat()
+    for kind in ("service_completed", "moved_out", "settled"):
+        if draw(st.booleans()):
+            events.append({"type": kind, "date": day(0, 200)})
+    data: dict[str, Any] = {"id": draw(st.sampled_from(["L-1", "Å \"quoted\" \\ id", "x\u2028y"])),
+                            "due_date": due.isoformat(), "amount": money(cents), "currency": CURRENCY[name]}
+    if events:
+        data["events"] = draw(st.permutations(events))
+    if draw(st.booleans()):
+        data["debtor"] = draw(st.fixed_dictionaries(
+            {"name": st.just("Kari")}, optional={"language": st.sampled_from(["nb", "sv", "en"]),
+                                                 "kind": st.sampled_from(["person", "organisation"])}))
+    facts = {"no": {"eviction_warning_opt_out": st.booleans()}, "se": {"reminder_fee_agreed": st.booleans()},
+             "rich": {"vip": st.booleans(), "months": st.integers(0, 4), "segment": st.sampled_from(["std", "social"])}}
+    data["facts"] = draw(st.fixed_dictionaries({}, optional=facts[name]))
+    return data
+
+
+as_of_dates = st.one_of(st.none(), st.dates(D(2025, 9, 1), D(2028, 6, 1)))
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def reference_line(name: str, data: dict[str, Any], as_of: D | None) -> bytes:
+    """The schedule as the plain path writes it, from a plan that has seen no other case."""
+    fresh = compile(loaded(name))
+    schedule = evaluate(fresh, data, as_of=as_of)
+    return json.dumps(schedule.to_dict(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+@SETTINGS
+@given(st.sampled_from(["no", "se", "rich"]).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=5), as_of_dates)))
+def test_the_batch_line_and_evaluate_on_a_used_plan_equal_a_fresh_plan(drawn):
+    name, datas, as_of = drawn
+    plan = shared(name)
+    for data in datas:
+        try:
+            want = reference_line(name, data, as_of)
+        except CaseError as e:  # e.g. a resolution before its dispute: the same error either way
+            try:
+                evaluate(plan, data, as_of=as_of)
+            except CaseError as again:
+                assert again.findings == e.findings
+            else:
+                raise AssertionError("the used plan accepted a case a fresh plan refused")
+            continue
+        case = case_from_data(data)
+        assert schedule_line(plan, case, as_of) == want
+        assert schedule_line(plan, case, as_of) == want  # now from the memo and the kept pieces
+        got, fresh = evaluate(plan, case, as_of), evaluate(compile(loaded(name)), case, as_of)
+        assert [(a.reason, a.fee, a.claim, a.claim_error) for a in got.actions] == \
+            [(a.reason, a.fee, a.claim, a.claim_error) for a in fresh.actions]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["no", "se"]).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=8))))
+def test_the_cli_writes_the_same_bytes_to_a_text_stream_and_to_a_file(drawn):
+    name, datas = drawn
+    with tempfile.TemporaryDirectory() as tmp:
+        cases_path = Path(tmp) / "cases.jsonl"
+        cases_path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in datas), encoding="utf-8")
+        text, err = io.StringIO(), io.StringIO()
+        code = run(["schedule", str(ruleset_path(name)), str(cases_path)], stdout=text, stderr=err)
+        out_path = Path(tmp) / "out.jsonl"
+        with out_path.open("w", encoding="utf-8") as out:  # has a binary buffer: lines go there
+            assert run(["schedule", str(ruleset_path(name)), str(cases_path)], stdout=out, stderr=io.StringIO()) == code
+        assert out_path.read_bytes() == text.getvalue().encode()
+    good = []
+    for d in datas:
+        try:
+            good.append(reference_line(name, d, None))
+        except CaseError:
+            pass
+    assert text.getvalue().encode() == b"".join(good)
+
+
+def test_rate_days_from_running_sums_equal_the_row_by_row_sum():
+    for name in ("no", "se"):
+        plan = shared(name)
+        table = plan.interest
+        assert table is not None and table.day_sums() is not None
+        first, last = table.rows[0].valid_from.toordinal(), table.rows[-1].valid_to.toordinal()
+        for due in (first - 40, first - 1, first, first + 100, last - 30, last, last + 5):
+            for day in range(due - 3, due + 400, 7):
+                try:
+                    want: tuple[Any, Any] = (_rate_days(plan, due, day), None)
+                except RateError as e:
+                    want = (None, f"{e.code}: {e.message}")
+                assert _rate_days_or_why(plan, due, day) == want
+
+
+def test_no_running_sums_for_a_table_with_a_rate_of_three_decimals():
+    plan = shared("no")
+    table = plan.interest
+    assert table is not None
+    odd = type(table)(table.name, table.unit, tuple(
+        type(r)(r.valid_from, r.valid_to, r.value + Decimal("0.001") if i == 1 else r.value, r.source,
+                r.confirmed, r.note) for i, r in enumerate(table.rows)))
+    assert odd.day_sums() is None
+
+
+# ------------------------------------------------------------------ reading JSON lines
+
+def field_values(case: Any) -> tuple[Any, ...]:
+    """What evaluation reads of a case (Case or LineCase), with the Decimals' exact form."""
+    debtor = case.debtor
+    return (case.id, case.due_date, repr(case.amount), case.currency,
+            None if debtor is None else (debtor.name, debtor.language, debtor.kind, debtor.address),
+            [(k, type(v), v) for k, v in case.facts.items()],
+            [(e.type, e.date, repr(e.amount)) for e in case.events])
+
+
+plain = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**19), st.floats(allow_nan=False), st.text(max_size=5))
+odd_amounts = st.sampled_from(["0", "0.00", "1.234", "01.00", " 1.00", "1e3", "-1.00", "+1.00", "1.", ".5",
+                               "12345678901234567.8", "1234567890123456.78", "9500", "9500.5", "NaN", "Infinity"])
+odd_dates = st.sampled_from(["2026-02-30", "2026-2-01", "20260201", "2026-02-01T00:00:00", "1969-12-31",
+                             "2099-12-31", "0999-01-01", "2026-13-01", "2026-12-31 "])
+
+
+@st.composite
+def case_lines(draw: Any) -> str:
+    """A JSON case line, often well-formed, often off in one way the models refuse or read
+    differently."""
+    name = draw(st.sampled_from(["no", "se", "rich"]))
+    data: dict[str, Any] = draw(cases(name))
+    # Most fields stay well-formed (hypothesis favours small integers, so the rare choice is 7).
+    rarely = lambda: draw(st.integers(0, 7)) == 7  # noqa: E731
+    mutate = lambda value, *others: draw(st.one_of(*others)) if rarely() else value  # noqa: E731
+    data["amount"] = mutate(data["amount"], odd_amounts, plain)
+    data["due_date"] = mutate(data["due_date"], odd_dates, plain)
+    data["id"] = mutate(data["id"], st.sampled_from(["", "x" * 200, "x" * 201]), plain)
+    data["currency"] = mutate(data["currency"], st.sampled_from(["nok", "NOKK", "NO"]), plain)
+    if rarely():
+        data["facts"] = {"eviction_warning_opt_out": draw(st.one_of(plain, st.sampled_from(["1.5", "yes"])))}
+    if rarely():
+        data[draw(st.sampled_from(["debtor", "creditor", "payment_reference", "status_url", "bogus", "events"]))] = \
+            draw(st.one_of(plain, st.fixed_dictionaries(
+                {}, optional={"name": st.one_of(st.text(max_size=3), plain), "language": st.sampled_from(["nb", "NB", "nob", None]),
+                              "kind": st.sampled_from(["person", "organisation", "robot", None]),
+                              "address": st.one_of(st.none(), st.text(max_size=2)), "extra": plain,
+                              "organisation_number": st.just("1" * 33), "account": st.just("1")})))
+    for event in data.get("events") if isinstance(data.get("events"), list) else []:
+        if isinstance(event, dict) and rarely():
+            key = draw(st.sampled_from(["type", "date", "amount", "note", "bogus"]))
+            event[key] = draw(st.one_of(plain, odd_amounts, odd_dates, st.sampled_from(["Payment", "x" * 65, "n" * 501])))
+    text = json.dumps(data, ensure_ascii=draw(st.booleans()))
+    return text.replace('"amount": "NaN"', '"amount": NaN') if draw(st.booleans()) else text
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_lines())
+def test_a_line_read_without_the_models_is_what_the_models_read(line):
+    from pydantic import ValidationError
+
+    from dunningrules._batch import read_line
+    from dunningrules._model import Case
+
+    fast = read_line(line)
+    try:
+        model = Case.model_validate_json(line)
+    except ValidationError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert field_values(fast) == field_values(model)
+
+
+def test_plain_lines_are_read_without_the_models():
+    from dunningrules._batch import read_line
+
+    line = json.dumps({"id": "L-1", "due_date": "2026-04-01", "amount": "9500.00", "currency": "NOK",
+                       "debtor": {"name": "Kari", "language": "nb"}, "facts": {"eviction_warning_opt_out": False},
+                       "events": [{"type": "payment", "date": "2026-04-08", "amount": "5000.00"}]})
+    assert read_line(line) is not None
