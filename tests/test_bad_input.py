@@ -921,3 +921,40 @@ def test_schema_errors_and_expression_errors_come_in_one_round(tmp_path):
     assert found == ["expr-syntax", "unknown-key", "unknown-step"]
     assert f"{path}:12:17: expr-syntax:" in err.getvalue()
     assert f"{path}:16:9: unknown-step: unknown step 'remindr-1'; did you mean 'reminder-1'?" in err.getvalue()
+
+
+def test_schema_errors_in_some_steps_leave_the_others_fully_checked(tmp_path):
+    """Names in conditions, cycles and other compiler checks of the well-formed steps come in the
+    same round as a malformed step's schema error; nothing is said about the malformed step's id
+    being unknown, although it was left out of that check."""
+    text = (
+        'dunningrules: 1\nid: rest\nversion: "1"\ntitle: T\njurisdiction: "NO"\ncurrency: NOK\nlanguage: nb\n'
+        'calendar: {country: "NO"}\nsteps:\n'
+        "  - id: reminder-1\n    action: reminder\n    at: due + 5 days\n    chanels: [sms]\n"     # 10-13
+        "  - id: reminder-2\n    action: reminder\n    at: reminder-1 + 5 days\n"                  # 14-16
+        "    when: facts.nope and reminder-1.planned\n"                                          # 17
+        "  - id: notice\n    action: debt_collection_notice\n    at: notice + 1 day\n"          # 18-20
+        "  - id: check\n    action: x-check\n    at: due + 20 days\n    when: reminder-1.planned\n"  # 21-24
+    )
+    path = tmp_path / "rest.yaml"
+    path.write_text(text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(path)], out, err) == 1
+    lines = err.getvalue().splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["unknown-key", "expr-unknown-name", "step-cycle"], lines
+    assert f"{path}:17:11: expr-unknown-name: in 'facts.nope and reminder-1.planned': unknown name facts.nope" \
+        in err.getvalue()
+    assert f"{path}:20:9: step-cycle:" in err.getvalue()
+
+
+def test_a_top_level_schema_error_still_stops_before_the_compiler(tmp_path):
+    text = (
+        'dunningrules: 1\nid: top\nversion: "1"\ntitle: T\njurisdiction: "NO"\ncurrency: nok\nlanguage: nb\n'
+        'calendar: {country: "NO"}\nsteps:\n  - id: a\n    action: reminder\n    at: due + 5 days\n'
+        "    when: facts.nope\n"
+    )
+    path = tmp_path / "top.yaml"
+    path.write_text(text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(path)], out, err) == 1
+    assert [line.split(": ")[1] for line in err.getvalue().splitlines()] == ["invalid-format"]

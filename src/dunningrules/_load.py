@@ -8,6 +8,7 @@ earlier ones found nothing, because its findings would be noise.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from pydantic import ValidationError
 
 from . import _expr as ex
 from ._compile import compile, content_sha256
-from ._errors import Finding, RulesetError, did_you_mean
+from ._errors import DunningRulesError, Finding, RulesetError, did_you_mean
 from ._model import Ruleset
 from ._rates import RateBook, parse_rates
-from ._extends import files_of, resolve_extends, shown
+from ._extends import Merged, files_of, resolve_extends, shown
 from ._templates import TemplateChain, TemplateSet, check_templates
 from ._schema import validate_tree
 from ._yaml import MAX_BYTES, Located, load_yaml
@@ -70,7 +71,7 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
             raise RulesetError(list(dict.fromkeys(e.findings + _raw_step_findings(located)))) from None
         findings = validate_tree(located)
         if findings:
-            raise RulesetError(findings + _raw_step_findings(located))
+            raise _schema_failure(located, findings)
     try:
         ruleset = Ruleset.model_validate(located.data)
     except ValidationError as e:  # the schema let through what the model refuses: still located
@@ -99,10 +100,60 @@ def _checked_tree(located: Located) -> Located:
                                             "run it with: dunningrules test", ("dunningrules-test",), key=True)])
     findings = validate_tree(located)
     if findings:
-        # The model cannot be built, so the compiler's checks cannot run; still report what the
-        # raw steps show (expression syntax, unknown step anchors), so one round finds them all.
-        raise RulesetError(findings + _raw_step_findings(located))
+        raise _schema_failure(located, findings)
     return located
+
+
+def _schema_failure(located: Located, findings: list[Finding]) -> RulesetError:
+    """The schema's findings, and what the rest of the ruleset shows, so that one round finds
+    them all: expression syntax and step anchors in every step, and, when only some steps are
+    malformed, the compiler's checks (names, cycles, calendar, fees) on the well-formed rest."""
+    more = _raw_step_findings(located) + _checks_without_bad_steps(located, findings)
+    unique: dict[tuple[str, str, int, int], Finding] = {}
+    for f in findings + more:
+        unique.setdefault((f.code, f.path, f.line, f.col), f)
+    return RulesetError(list(unique.values()))
+
+
+_EXPR_QUOTE = re.compile(r"""^in (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"): """)
+
+
+def _checks_without_bad_steps(located: Located, findings: list[Finding]) -> list[Finding]:
+    """The compiler's findings for a ruleset whose schema findings all lie inside steps: the
+    ruleset compiled without those steps, located in the file as written; findings that name a
+    step left out are dropped (they would say it does not exist)."""
+    data = located.data
+    steps = data.get("steps")
+    if "extends" in data or not isinstance(steps, list):
+        return []  # an extension is checked whole once merged; without steps there is nothing to do
+    bad = set()
+    for f in findings:
+        if len(f.pointer) < 2 or f.pointer[0] != "steps" or not isinstance(f.pointer[1], int):
+            return []  # a top-level problem: the rest cannot be read reliably
+        bad.add(f.pointer[1])
+    kept = [i for i in range(len(steps)) if i not in bad]
+    left_out = {steps[i]["id"] for i in bad if i < len(steps) and isinstance(steps[i], dict)
+                and isinstance(steps[i].get("id"), str)}
+    if not kept:
+        return []
+    partial = Merged({**data, "steps": [steps[i] for i in kept]}, located.path,
+                     sources={(): (located, ()), **{("steps", n): (located, ("steps", i)) for n, i in enumerate(kept)}},
+                     chain=(located.path,))
+    try:
+        ruleset = Ruleset.model_validate(partial.data)
+        rates = None if ruleset.rates is None else _load_rates(ruleset.rates, located.path, located)
+        ruleset._origin = Origin(located.path, partial, "", rates, None)
+        compile(ruleset)
+    except RulesetError as e:
+        if not left_out:
+            return e.findings
+        names = re.compile("|".join(rf"(?<![\w-]){re.escape(i)}(?![\w-])" for i in left_out))
+        # An expression's finding quotes the whole expression first ("in '...': "): only what it
+        # says after that is about the name it could not find.
+        return [f for f in e.findings if not names.search(_EXPR_QUOTE.sub("", f.message, count=1))]
+    except (ValidationError, DunningRulesError):
+        return []
+    return []
 
 
 def _read_base(file: Path) -> Located:
