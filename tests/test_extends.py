@@ -514,3 +514,21 @@ def test_any_extension_loads_or_gives_located_findings(patches, jurisdiction):
     assert len(ids) == len(set(ids))
     removed = {p["id"] for p in patches if p.get("remove")}
     assert not removed & set(ids)
+
+
+def test_explain_marks_what_the_extension_added_and_changed(tree):
+    write("mid.yaml", "steps:\n  - id: eviction-warning\n    also_when: outstanding > 0\n", ruleset_id="mid")
+    top = write("top.yaml", "steps:\n  - id: eviction-warning\n    also_when: outstanding > 5\n"
+                "  - id: call\n    action: x-call\n    at: due + 2 days\n  - id: invoice\n    title: Faktura\n",
+                ruleset_id="top", extends="mid")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["explain", top], out, err) == 0, err.getvalue()
+    steps_table = out.getvalue().split("## Steps")[1].split("## Example timeline")[0]
+    rows = {line.split("`")[1]: line for line in steps_table.splitlines() if line.startswith("| ") and "`" in line}
+    assert "(changed in mid.yaml: when; top.yaml: when)" in rows["eviction-warning"]
+    assert "(added in top.yaml)" in rows["call"]
+    assert "(changed in top.yaml: title)" in rows["invoice"]
+    assert "changed in" not in rows["reminder-1"] and "added in" not in rows["reminder-1"]
+    html_out = io.StringIO()
+    assert run(["explain", top, "--format", "html"], html_out, err) == 0
+    assert '<em class="provenance">added in top.yaml</em>' in html_out.getvalue()

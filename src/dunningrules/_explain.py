@@ -29,11 +29,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from . import _expr as ex
 from ._compile import Plan, StepPlan, compile
 from ._evaluate import case_from_data, evaluate
+from ._extends import origins_of
 from ._model import Case, Ruleset, Step
 from ._schedule import Action, Schedule, human_date
 
@@ -304,6 +306,27 @@ class _StepRow:
     fee: str | None
     channels: str
     legal_basis: str | None
+    provenance: str | None = None  # for a ruleset on a base: "added in x.yaml", "changed in x.yaml: at"
+
+
+def _provenance(ruleset: Ruleset, i: int) -> str | None:
+    """What the extension(s) did to step `i`, for a reviewer: nothing for a step as the root base
+    has it (or a ruleset of one file)."""
+    origin = ruleset._origin
+    if origin is None or len(origin.files) < 2:
+        return None
+    located, root = origin.located, origin.files[-1]
+    fields = {key: [file for file, _, _ in origins_of(located, ("steps", i, key))]
+              for key in located.data["steps"][i]}
+    if located.file(("steps", i)) != root and all(root not in files for files in fields.values()):
+        return f"added in {Path(located.file(('steps', i))).name}"
+    changed: dict[str, list[str]] = {}
+    for key, files in fields.items():
+        for file in dict.fromkeys(files):
+            if file != root and key != "id":  # an entry names the step it changes: not a change
+                changed.setdefault(Path(file).name, []).append(key)
+    return "changed in " + "; ".join(f"{name}: {', '.join(keys)}" for name, keys in changed.items()) \
+        if changed else None
 
 
 def _step_rows(ruleset: Ruleset, plan: Plan) -> list[_StepRow]:
@@ -317,6 +340,7 @@ def _step_rows(ruleset: Ruleset, plan: Plan) -> list[_StepRow]:
             fee=fee_words(step, sp, ruleset.currency),
             channels=channels_words(sp),
             legal_basis=sp.legal_basis,
+            provenance=_provenance(ruleset, sp.index),
         ))
     return rows
 
@@ -503,7 +527,8 @@ def explain_markdown(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
     out += ["## Steps", ""]
     out += _md_table(
         ["#", "Step", "Action", "When", "Condition", "Deadline", "Fee", "Channels → recipient", "Legal basis"],
-        [[str(r.index), md_code(r.id) + (f" {md(r.title)}" if r.title else ""), md(r.action), md(r.when),
+        [[str(r.index), md_code(r.id) + (f" {md(r.title)}" if r.title else "")
+          + (f" ({md(r.provenance)})" if r.provenance else ""), md(r.action), md(r.when),
           md_code(r.condition) if r.condition else "—", md(r.deadline or "—"), md(r.fee or "—"),
           md(r.channels), md(r.legal_basis or "—")]
          for r in _step_rows(rs, plan)])
@@ -907,6 +932,7 @@ def explain_html(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
     for r in rows:
         add(f'<tr id="step-{h(r.id)}"><td class="num">{r.index}</td><td><code>{h(r.id)}</code>'
             + (f"<br>{h(r.title)}" if r.title else "")
+            + (f'<br><em class="provenance">{h(r.provenance)}</em>' if r.provenance else "")
             + f"</td><td>{h(r.action)}</td><td>{h(r.when)}</td>"
             f"<td>{'<code>' + h(r.condition) + '</code>' if r.condition else '—'}</td>"
             f"<td>{h(r.deadline or '—')}</td><td>{h(r.fee or '—')}</td><td>{h(r.channels)}</td>"
