@@ -16,7 +16,7 @@ $(BIN)/dunningrules: pyproject.toml
 setup: $(BIN)/dunningrules
 
 demo: setup
-	$(BIN)/dunningrules validate rulesets/no/standard.yaml rulesets/se/standard.yaml
+	$(BIN)/dunningrules validate rulesets/no/standard.yaml rulesets/se/standard.yaml rulesets/examples/se-phone-first.yaml rulesets/examples/no-without-eviction-warning.yaml
 	$(BIN)/dunningrules schedule rulesets/no/standard.yaml examples/no-cases.jsonl --format table
 	$(BIN)/dunningrules schedule rulesets/se/standard.yaml examples/se-cases.jsonl --format table
 	$(BIN)/dunningrules render rulesets/no/standard.yaml examples/no-case.json --step collection-notice
