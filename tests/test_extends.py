@@ -532,3 +532,20 @@ def test_explain_marks_what_the_extension_added_and_changed(tree):
     html_out = io.StringIO()
     assert run(["explain", top, "--format", "html"], html_out, err) == 0
     assert '<em class="provenance">added in top.yaml</em>' in html_out.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.text(max_size=40), st.text(st.characters(codec="utf-8"), max_size=10), st.sampled_from(["NO", "yes", "off", "12-24", "2026.1", "1/20",
+                                                               "null", "~", "-x", ". a", "a #b", "a: b", "8 days"])))
+def test_show_writes_every_string_so_that_it_reads_back_the_same(value):
+    from dunningrules._show import _scalar
+    from dunningrules._yaml import load_yaml
+
+    back = load_yaml(f"k: {_scalar(value)}\n").data["k"]
+    assert back == value
+    assert yaml_safe_load(f"k: {_scalar(value)}\n")["k"] == value  # and so does any YAML reader
+
+
+def yaml_safe_load(text):
+    import yaml
+    return yaml.safe_load(text)

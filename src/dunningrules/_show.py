@@ -21,6 +21,7 @@ from ._errors import JsonPath
 from ._extends import files_of, origins_of
 from ._yaml import Located
 
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 COMMENT_COLUMN = 56  # where the origin comments line up, unless a line is longer
 # Text that reads back as the same string in any YAML parser, without quotes.
 _PLAIN = re.compile(r"[\w.][\w .,+\-/()§']*[\w.)]|\w")
@@ -113,7 +114,9 @@ def _scalar(value: Any) -> str:
     # `NO`, `2026.1`, `null` and friends stay quoted.
     if _PLAIN.fullmatch(text) and yaml.safe_load(text) == text:
         return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    # A JSON string is a YAML double-quoted scalar, once the characters YAML reads as line breaks
+    # (NEL, LS, PS) or refuses (DEL, C1 controls, BOM, U+FFFE/FFFF) are written as \\u escapes too.
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 # ----------------------------------------------------------------------------- JSON
