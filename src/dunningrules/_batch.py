@@ -15,10 +15,13 @@ without the Action objects, Claim objects and dictionaries that form would make:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import json
 import re
+from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring  # what json.dumps uses for a str when ensure_ascii is off
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -29,7 +32,6 @@ from ._evaluate import (
     _actions,
     _rate_days_or_why,
     ledger_walks,
-    planned_fees,
     reason_text,
 )
 from ._model import Case
@@ -68,6 +70,34 @@ def schedule_line(plan: Plan, case: Case, as_of: dt.date | None = None) -> bytes
     out += [p if p.__class__ is bytes else values[p] for p in pieces]
     out.append(b"]}\n")
     return b"".join(out)
+
+
+# ------------------------------------------------------------------ the collector
+
+COLLECT_EVERY = 10_000  # lines between the batch's own collections of the young generations
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[Callable[[], None]]:
+    """The garbage collector's automatic passes off for a batch, and a function that does a
+    young-generation pass, to be called every `COLLECT_EVERY` lines; as it was afterwards.
+
+    A case's objects (the line's dict, the case, the output pieces) form no reference cycles:
+    reference counting frees them when the line is written (tests/test_speed_equivalence.py
+    checks that a batch leaves nothing for the collector).  Yet the automatic passes ran some
+    hundred times per 10,000 cases, and each full one walked every object the batch keeps
+    (the memo's keys, the plan's caches), for nothing.  The young passes in between bound
+    what a line that does make a cycle (an unusual error path, say) could hold on to, at the
+    cost of a walk over the objects of the last few thousand lines; the long-lived ones are
+    never walked again.  Left alone when the caller had switched the collector off."""
+    if not gc.isenabled():
+        yield lambda: None
+        return
+    gc.disable()
+    try:
+        yield functools.partial(gc.collect, 1)
+    finally:
+        gc.enable()
 
 
 # ------------------------------------------------------------------ reading a line
@@ -232,56 +262,118 @@ def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
     groups   the dates in the ledger's walks (see `_evaluate.ledger_groups`)
     unknown  per walk, each date's claim when the walk needs a rate no row has
     order    the walks' dates, one after the other, as indexes among the distinct dates
-    """
+
+    Made once per memoised schedule, so for a batch whose cases seldom share one (disputes,
+    payments in full, days of service) it is a good part of the cost: it goes through the
+    actions once, and takes each action's JSON, each fee's amount and each date's rate-days
+    from caches on the plan."""
     dates = sorted({a[2] for a in raw if a[2] is not None})
     index = {o: i for i, o in enumerate(dates)}
-    rates = _rates_to(plan, due, dates)
-    fees = tuple(planned_fees(raw))
-    cents = [(o, int(amount * 100)) for o, amount in fees]
-    unpaid: list[Any] = []
-    for o, (rate_days, why) in zip(dates, rates):
-        fee = sum(f for d, f in cents if d <= o)
-        unpaid.append(_claim_error(why) if why is not None else
-                      (rate_days, fee, f"{fee // 100}.{_TWO_DIGITS[fee % 100]}"))
+    cells = _cells(plan, due, dates)
+    fees = tuple([(a[2], _fee_amount(a[6][0])) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
+    if fees:  # fees charged by each date, in øre: a running sum over the fees in date order
+        by_date = sorted([(o, _fee_cents(a[6][0])) for a in raw
+                          if a[6] is not None and a[6][0] and a[1] == "planned" for o in (a[2],)])
+        unpaid: list[Any] = []
+        charged, j, count = 0, 0, len(by_date)
+        for o, cell in zip(dates, cells):
+            while j < count and by_date[j][0] <= o:
+                charged += by_date[j][1]
+                j += 1
+            unpaid.append(cell if cell.__class__ is bytes else (cell, charged, _cents_text(charged)))
+    else:
+        unpaid = [cell if cell.__class__ is bytes else (cell, 0, "0.00") for cell in cells]
     # The walks of `_evaluate.ledger_groups`: the dates the rate table covers, then the others.
-    covered = tuple(o for o, (_, why) in zip(dates, rates) if why is None)
-    rest = tuple(o for o, (_, why) in zip(dates, rates) if why is not None)
-    groups = tuple(group for group in (covered, rest) if group)
-    unknown = tuple(tuple(_claim_error(rates[index[o]][1]) if rates[index[o]][1] else _NO_CLAIM for o in group)
-                    for group in groups)
-    tails: list[bytes | int] = [_NO_CLAIM if a[2] is None else index[a[2]] for a in raw]
-    return (_template(plan, raw, tails), tuple(unpaid), fees, groups, unknown,
-            tuple(index[o] for group in groups for o in group))
+    covered = tuple([o for o, cell in zip(dates, cells) if cell.__class__ is not bytes])
+    if len(covered) == len(dates):
+        groups: tuple[tuple[int, ...], ...] = (covered,) if covered else ()
+        unknown: tuple[tuple[bytes, ...], ...] = ((_NO_CLAIM,) * len(covered),) if covered else ()
+        order: tuple[int, ...] = tuple(range(len(dates)))
+    else:
+        rest = tuple([o for o, cell in zip(dates, cells) if cell.__class__ is bytes])
+        groups = tuple(group for group in (covered, rest) if group)
+        unknown = tuple(tuple([_NO_CLAIM if cells[index[o]].__class__ is not bytes else cells[index[o]]
+                               for o in group]) for group in groups)
+        order = tuple([index[o] for group in groups for o in group])
+    return (_template(plan, raw, index), tuple(unpaid), fees, groups, unknown, order)
 
 
-def _rates_to(plan: Plan, due: int, dates: list[int]) -> list[tuple[int | None, str | None]]:
-    """`_rate_days_or_why(plan, due, o)` for each of `dates`, the covered ones from the table's
-    running sums without a call each."""
+@functools.lru_cache(maxsize=4096)
+def _fee_amount(text: str) -> Decimal:
+    return Decimal(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fee_cents(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cents_text(cents: int) -> str:
+    return f"{cents // 100}.{_TWO_DIGITS[cents % 100]}"
+
+
+def _cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
+    """Per date, `_rate_days_or_why(plan, due, o)`: the rate-days as an int, or the claim's JSON
+    when the rate table does not cover the date; the covered ones from the table's running
+    sums without a call each."""
     if plan.interest is None:
-        return [(0, None)] * len(dates)
+        return [0] * len(dates)
     sums = plan.interest.day_sums()
     if sums is None:
-        return [_rate_days_or_why(plan, due, o) for o in dates]
+        return [_cell(_rate_days_or_why(plan, due, o)) for o in dates]
     first, running = sums
     start, size = due + 1 - first, len(running)
-    return [(0, None) if o <= due else (running[o - first + 1] - running[start], None)
-            if start >= 0 and o - first + 1 < size else _rate_days_or_why(plan, due, o) for o in dates]
+    last = first + size - 2  # the last day the rows cover
+    # For a date they do not cover, `_rate_days_or_why` names the first day after the rows or
+    # the day after the due date, depending only on the due date and on which side of the last
+    # row the date is: one message per side, asked for once.
+    missing: list[int | bytes | None] = [None, None]
+    out: list[int | bytes] = []
+    for o in dates:
+        if o <= due:
+            out.append(0)
+        elif start >= 0 and o - first + 1 < size:
+            out.append(running[o - first + 1] - running[start])
+        else:
+            side = o > last
+            cell = missing[side]
+            if cell is None:
+                cell = missing[side] = _cell(_rate_days_or_why(plan, due, o))
+            out.append(cell)
+    return out
 
 
-def _action_parts(plan: Plan, raw: tuple[Any, ...]) -> list[bytes]:
-    """Each action's JSON without its claim (which belongs to the case) and closing brace, the
-    ones after the first with the comma that separates them."""
+def _cell(found: tuple[int | None, str | None]) -> int | bytes:
+    rate_days, why = found
+    return _claim_error(why) if why is not None else rate_days  # type: ignore[return-value]
+
+
+def _template(plan: Plan, raw: tuple[Any, ...], index: dict[int, int]) -> tuple[bytes | int, ...]:
+    """The schedule's actions as constant bytes and, where a claim depends on the case, the
+    index of its date among the distinct dates (a value computed per case); neighbouring
+    constants joined into one.  Each distinct action is serialised once per plan, without its
+    claim (which belongs to the case) and closing brace, and kept with and without the comma
+    that separates it from the one before."""
     fragments = plan.fragments
     if len(fragments) >= MEMO_LIMIT:
         fragments.clear()
-    parts = []
+    out: list[bytes | int] = []
+    pending: list[bytes] = []
     for n, one in enumerate(raw):
         found = fragments.get(one)
         if found is None:
             text = _action_json(plan, one)
             found = fragments[one] = (text, b"," + text)
-        parts.append(found[1] if n else found[0])
-    return parts
+        pending.append(found[1] if n else found[0])
+        o = one[2]
+        if o is None:
+            pending.append(_NO_CLAIM)
+        else:
+            out += [b"".join(pending), index[o]]
+            pending = []
+    out.append(b"".join(pending))
+    return tuple(out)
 
 
 def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
@@ -310,23 +402,6 @@ def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
 def _string(value: str | None) -> str:
     """A string (or None) as json.dumps(value, ensure_ascii=False) writes it."""
     return "null" if value is None else encode_basestring(value)
-
-
-def _template(plan: Plan, raw: tuple[Any, ...], tails: list[bytes | int]) -> tuple[bytes | int, ...]:
-    """The schedule's actions as constant bytes and, where a claim depends on the case, the
-    index of a value computed per case; neighbouring constants joined into one."""
-    out: list[bytes | int] = []
-    pending: list[bytes] = []
-    for part, tail in zip(_action_parts(plan, raw), tails):
-        if isinstance(tail, bytes):
-            pending += (part, tail)
-        elif pending:
-            out += [b"".join((*pending, part)), tail]
-            pending = []
-        else:
-            out += [part, tail]
-    out.append(b"".join(pending))
-    return tuple(out)
 
 
 def _unpaid_claims(plan: Plan, case: Case, unpaid: tuple[Any, ...]) -> list[bytes]:

@@ -479,67 +479,13 @@ class _Run:
 
 
 def _runners(plan: Plan) -> list[Callable[[_Run], None]]:
-    """The plan's steps in evaluation order, each as one function of the run (made once)."""
+    """The plan's steps in evaluation order, each as one function of the run (made once: see
+    _runners, which builds on this module)."""
     if not plan.runners:
-        plan.runners.extend(_runner(sp) for sp in plan.steps)
+        from ._runners import runners
+
+        plan.runners.extend(runners(plan))
     return plan.runners
-
-
-def _runner(sp: StepPlan) -> Callable[[_Run], None]:
-    """A step as one function of the run, with what the step says looked up once.
-
-    The path almost every step of almost every case takes is written out here: anchored on
-    the due date or on a planned step, not recurring, no dispute pause and not paid in full.
-    It does what `_Run.step` and `_Run.occurrence` do on that path, step for step (tests:
-    tests/test_speed_equivalence.py); everything else goes through them."""
-    at = sp.at
-    if sp.repeat_every is not None or at.kind not in ("due", "step_date"):
-        return lambda run: run.step(sp)
-    from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
-    dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
-    when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
-
-    def run_step(run: _Run) -> None:
-        if from_due:
-            anchor = run.due
-        elif run.statuses[ref] == "planned":  # type: ignore[index]
-            anchor = run.dates[ref]  # type: ignore[index]
-        else:
-            run.step(sp)  # the anchor gives no date: the general path says why
-            return
-        dates = dates_of.get(anchor)  # type: ignore[arg-type]
-        if dates is None:
-            raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
-            dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
-        raw, o = dates
-        if run.pauses or run.paid_in_full is not None:
-            run.occurrence(sp, raw, o, None)
-            return
-        if when is not None:
-            statuses = run.statuses
-            for i in when_steps:
-                if statuses[i] == "waiting":
-                    run.occurrence(sp, raw, o, None)  # waits, with the reason
-                    return
-            scope = run.scope
-            scope.date = o
-            if not when(scope):
-                run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
-                return
-        deadline = None
-        if after is not None:
-            deadline = deadlines_of.get(o)
-            if deadline is None:
-                deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
-        charged = None if fee is None else run.price(sp, o)
-        statuses = run.statuses
-        if statuses[idx] != "planned":
-            statuses[idx] = "planned"
-            run.dates[idx], run.deadlines[idx] = o, deadline
-        run.actions.append(((o * 1_000_000 + idx) * 1000,  # _sort_key
-                            (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged)))
-
-    return run_step
 
 
 def build_actions(plan: Plan, raw: tuple[Any, ...], money: tuple[Any, ...] | None = None) -> tuple[Action, ...]:

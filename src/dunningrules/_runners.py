@@ -1,0 +1,204 @@
+"""Each step of a plan compiled to one function of a run (`_evaluate._Run`), made once per plan.
+
+`_Run.step` and `_Run.occurrence` are the reference: they handle every anchor, pause, payment
+in full, condition and repeat, and say why in the reason.  The functions here do what they do,
+step for step, on the path almost every step of almost every case takes, with what the step
+says looked up once and the dates it computes kept on the plan:
+
+- anchored on the due date, on a planned step, or on an expression of those and events
+  (``max(event.service_completed, notice) + 21 days``), resolved by a function made for it;
+- no dispute pause and not paid in full (then, and whenever the anchor gives no date, they
+  hand the step to `_Run.step`, which says why);
+- a repeating step without a condition: every occurrence planned, up to its limit.
+
+A schedule no earlier case had (a dispute, a payment in full, a day of service) runs every
+step, so this is most of what such a case costs.  tests/test_speed_equivalence.py compares
+schedules from a used plan with a fresh plan's, over varied cases and rulesets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ._compile import DatePlan, Plan, StepPlan
+from ._evaluate import MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift
+
+Runner = Callable[[_Run], None]
+Resolver = Callable[[_Run], Any]  # a run -> an ordinal, or a _Blocked
+
+
+def runners(plan: Plan) -> list[Runner]:
+    """The plan's steps in evaluation order, as functions of a run."""
+    listed = plan.listed
+    return [_repeat_runner(sp, listed) if sp.repeat_every is not None else _runner(sp, listed) for sp in plan.steps]
+
+
+def _resolver(dp: DatePlan, listed: tuple[StepPlan, ...], with_offsets: bool = True) -> Resolver:
+    """`_Run.resolve(dp, with_offsets)` as a function of the run, the same dates and the same
+    _Blocked reasons; a date shifted by offsets is kept per date it was shifted from (offsets
+    are fixed, the calendar is the plan's: the shift is a pure function of the date)."""
+    kind = dp.kind
+    if kind in ("max", "min"):
+        args = tuple(_resolver(a, listed) for a in dp.args)
+        pick = max if kind == "max" else min
+
+        def combined(run: _Run) -> Any:
+            values = [f(run) for f in args]
+            blocked = [v for v in values if v.__class__ is _Blocked]
+            if blocked:
+                return next((b for b in blocked if b.status == "skipped"), blocked[0])
+            return pick(values)
+
+        anchor = combined
+    elif kind == "due":
+        def anchor(run: _Run) -> Any:
+            return run.due
+    elif kind in ("step_date", "step_deadline"):
+        idx: int = dp.ref  # type: ignore[assignment]
+        step_id, of_date = listed[idx].id, kind == "step_date"
+
+        def anchor(run: _Run) -> Any:
+            status = run.statuses[idx]
+            if status != "planned":
+                if status == "waiting":
+                    return _Blocked("waiting", f"waiting for step {step_id}")
+                return _Blocked("skipped", f"skipped: anchor step {step_id} was skipped")
+            return (run.dates if of_date else run.deadlines)[idx]
+    elif kind == "event":
+        name = dp.ref
+
+        def anchor(run: _Run) -> Any:
+            first = run.scope.first_event.get(name)
+            return _Blocked("waiting", f"waiting for event {name}") if first is None else first
+    else:  # a kind _Run.resolve does not know either: let it say so
+        return lambda run: run.resolve(dp, with_offsets)
+    offsets = dp.offsets
+    if not (with_offsets and offsets.parts):
+        return anchor
+    shifted: dict[int, int] = {}
+
+    def with_shift(run: _Run) -> Any:
+        o = anchor(run)
+        if o.__class__ is _Blocked:
+            return o
+        found = shifted.get(o)
+        if found is None:
+            if len(shifted) >= MEMO_LIMIT:
+                shifted.clear()
+            found = shifted[o] = _shift(o, offsets, run.cal)
+        return found
+
+    return with_shift
+
+
+def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
+    """A step that does not repeat: `_Run.step` then `_Run.occurrence`, written out for a run
+    without pauses and not paid in full."""
+    at = sp.at
+    resolve = None if at.kind in ("due", "step_date") else _resolver(at, listed, with_offsets=False)
+    from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
+    dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
+    when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
+
+    def run_step(run: _Run) -> None:
+        if from_due:
+            anchor = run.due
+        elif resolve is not None:
+            anchor = resolve(run)
+            if anchor.__class__ is _Blocked:
+                run.step(sp)  # the anchor gives no date: the general path says why
+                return
+        elif run.statuses[ref] == "planned":  # type: ignore[index]
+            anchor = run.dates[ref]  # type: ignore[index]
+        else:
+            run.step(sp)
+            return
+        dates = dates_of.get(anchor)  # type: ignore[arg-type]
+        if dates is None:
+            raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
+            dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
+        raw, o = dates
+        if run.pauses or run.paid_in_full is not None:
+            run.occurrence(sp, raw, o, None)
+            return
+        if when is not None:
+            statuses = run.statuses
+            for i in when_steps:
+                if statuses[i] == "waiting":
+                    run.occurrence(sp, raw, o, None)  # waits, with the reason
+                    return
+            scope = run.scope
+            scope.date = o
+            if not when(scope):
+                run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
+                return
+        deadline = None
+        if after is not None:
+            deadline = deadlines_of.get(o)
+            if deadline is None:
+                deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
+        charged = None if fee is None else run.price(sp, o)
+        statuses = run.statuses
+        if statuses[idx] != "planned":
+            statuses[idx] = "planned"
+            run.dates[idx], run.deadlines[idx] = o, deadline
+        run.actions.append(((o * 1_000_000 + idx) * 1000,  # _sort_key
+                            (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged)))
+
+    return run_step
+
+
+def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
+    """A repeating step without a condition: `_Run.step`'s loop over the occurrences, each one
+    planned as `_Run.occurrence` plans it when there is no pause and no payment in full."""
+    if sp.when is not None:
+        return lambda run: run.step(sp)
+    at = sp.at
+    anchor_of = _resolver(at, listed, with_offsets=False)
+    until_of = _resolver(sp.repeat_until, listed)  # type: ignore[arg-type]
+    offsets, every, most, roll = at.offsets, sp.repeat_every, sp.repeat_max, sp.roll
+    repeats, deadlines_of, after, deadline_roll, fee, idx = (
+        sp.repeats, sp.deadlines, sp.deadline, sp.deadline_roll, sp.fee, sp.index)
+
+    def run_step(run: _Run) -> None:
+        if run.pauses or run.paid_in_full is not None:
+            run.step(sp)
+            return
+        anchor = anchor_of(run)
+        until = until_of(run)
+        if anchor.__class__ is _Blocked or until.__class__ is _Blocked:
+            run.step(sp)  # says why
+            return
+        cal = run.cal
+        if len(repeats) >= MEMO_LIMIT:
+            repeats.clear()
+        dates = repeats.get((anchor, 0))
+        if dates is None:
+            base = _shift(anchor, offsets, cal)
+            dates = repeats[(anchor, 0)] = (base, cal.roll_ordinal(base, roll))
+        if dates[0] > until:
+            run.step(sp)  # skipped: after the repeat limit
+            return
+        statuses, actions = run.statuses, run.actions
+        for k in range(most):
+            if k:
+                dates = repeats.get((anchor, k))
+                if dates is None:
+                    raw = _shift(anchor, _occurrence_parts(offsets, every, k), cal)  # type: ignore[arg-type]
+                    dates = repeats[(anchor, k)] = (raw, cal.roll_ordinal(raw, roll))
+                if dates[0] > until:
+                    break
+            raw, o = dates
+            deadline = None
+            if after is not None:
+                deadline = deadlines_of.get(o)
+                if deadline is None:
+                    deadline = deadlines_of[o] = cal.roll_ordinal(_shift(o, after, cal), deadline_roll)
+            charged = None if fee is None else run.price(sp, o)
+            if statuses[idx] != "planned":
+                statuses[idx] = "planned"
+                run.dates[idx], run.deadlines[idx] = o, deadline
+            actions.append((((o * 1_000_000 + idx) * 1000 + k + 1),  # _sort_key
+                            (idx, "planned", o, deadline, k + 1, ("at", raw, o, None, None, "planned", k), charged)))
+
+    return run_step
