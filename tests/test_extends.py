@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunningrules import RulesetError, case_from_data, compile, evaluate, load_ruleset, parse_ruleset
+from dunningrules import Ruleset, RulesetError, case_from_data, compile, evaluate, load_ruleset, parse_ruleset
 from dunningrules._cli import run
 from dunningrules._extends import MAX_CHAIN
 
@@ -549,3 +549,13 @@ def test_show_writes_every_string_so_that_it_reads_back_the_same(value):
 def yaml_safe_load(text):
     import yaml
     return yaml.safe_load(text)
+
+
+def test_effective_ruleset_is_the_api_twin_of_show_json():
+    from dunningrules import effective_ruleset
+
+    path = str(EXAMPLES / "no-without-eviction-warning.yaml")
+    code, out, _ = _show(path, "--effective", "--format", "json")
+    assert effective_ruleset(load_ruleset(path)) == json.loads(out)
+    with pytest.raises(ValueError):
+        effective_ruleset(Ruleset.model_validate(load_ruleset(path).model_dump()))  # built in code: no files

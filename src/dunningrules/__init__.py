@@ -2,7 +2,7 @@
 
 The pipeline reads one way::
 
-    load_ruleset(path) -> Ruleset      strict YAML, JSON Schema, semantic checks
+    load_ruleset(path) -> Ruleset      strict YAML, JSON Schema, bases merged, semantic checks
     compile(ruleset)   -> Plan         once per ruleset
     evaluate(plan, case, as_of) -> Schedule   many times; pure and deterministic
 
@@ -23,6 +23,7 @@ from ._load import load_ruleset, parse_ruleset
 from ._model import Case, Debtor, Event, Ruleset, Step
 from ._schedule import Action, RulesetRef, Schedule
 from ._schema import ruleset_schema
+from ._show import effective_ruleset
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,7 @@ __all__ = [
     "Step",
     "case_from_data",
     "compile",
+    "effective_ruleset",
     "evaluate",
     "load_ruleset",
     "parse_ruleset",

@@ -19,6 +19,7 @@ import yaml
 
 from ._errors import JsonPath
 from ._extends import files_of, origins_of
+from ._model import Ruleset
 from ._yaml import Located
 
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -120,6 +121,15 @@ def _scalar(value: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- JSON
+
+def effective_ruleset(ruleset: Ruleset) -> dict[str, Any]:
+    """A loaded ruleset as the engine runs it (merged with the bases it extends), with where each
+    value was written: ``{"files": [...], "ruleset": {...}, "origins": {"/steps/0/at": ["file:line:col"]}}``,
+    as ``dunningrules show --effective --format json`` prints it."""
+    if ruleset._origin is None:
+        raise ValueError("the ruleset was not loaded from text or a file (load_ruleset / parse_ruleset)")
+    return show_data(ruleset._origin.located)
+
 
 def show_data(located: Located) -> dict[str, Any]:
     """The tree, its files, and where each value was written (JSON Pointer -> ["file:line:col"])."""
