@@ -559,3 +559,57 @@ def test_effective_ruleset_is_the_api_twin_of_show_json():
     assert effective_ruleset(load_ruleset(path)) == json.loads(out)
     with pytest.raises(ValueError):
         effective_ruleset(Ruleset.model_validate(load_ruleset(path).model_dump()))  # built in code: no files
+
+
+# ------------------------------------------------------------------ found in review
+
+def test_the_tree_is_found_from_the_real_path_not_the_typed_one(tree, monkeypatch):
+    write("a.yaml", "")
+    monkeypatch.chdir(tree / "rulesets" / "acme")
+    assert load_ruleset("a.yaml").id == "acme"          # '../no/standard.yaml' is inside rulesets/
+    Path("b.yaml").write_text(HEAD.format(id="b") + "extends: no-standard\n", encoding="utf-8")
+    assert load_ruleset("b.yaml")._origin.files[1] == str(tree / "rulesets/no/standard.yaml")  # the tree's, not the shipped one
+
+
+def test_also_when_cannot_break_out_of_its_parentheses(tree):
+    path = write("a.yaml", "steps:\n  - id: eviction-warning\n    also_when: false) or (true\n")
+    [msg] = problems(path)
+    assert msg.startswith(f"{path}:{line_of(path, 'false)')}:21: expr-syntax: in 'false) or (true'")
+
+
+def test_removed_step_used_by_an_added_condition_names_that_file(tree):
+    path = write("a.yaml", "steps:\n  - id: reminder-1\n    remove: true\n"
+                 "  - id: eviction-warning\n    also_when: reminder-1.planned\n")
+    [msg] = problems(path)
+    assert f"still uses it in when ({path}:{line_of(path, 'reminder-1.planned')})" in msg
+
+
+def test_unset_then_given_again_replaces_instead_of_merging(tree):
+    rs = load_ruleset(write("a.yaml", "unset: [facts]\nfacts:\n  other: {type: boolean, default: false}\n"
+                            "steps:\n  - id: eviction-warning\n    unset: [when, when]\n"))
+    assert set(rs.facts) == {"other"}
+    assert next(s for s in rs.steps if s.id == "eviction-warning").when is None
+
+
+def test_steps_placed_after_one_anchor_keep_the_files_order(tree):
+    rs = load_ruleset(write("a.yaml", "steps:\n"
+                            "  - {id: n3, after: reminder-2, action: x-a, at: due + 11 days}\n"
+                            "  - {id: n4, after: reminder-2, action: x-b, at: due + 11 days}\n"
+                            "  - {id: n5, before: reminder-2, action: x-c, at: due + 9 days}\n"))
+    ids = [s.id for s in rs.steps]
+    assert ids[ids.index("n5"):ids.index("n4") + 1] == ["n5", "reminder-2", "n3", "n4"]
+
+
+def test_a_base_with_a_byte_order_mark_is_found_by_id(tree):
+    text = Path("rulesets/no/standard.yaml").read_text(encoding="utf-8").replace("id: no-standard", "id: bom-base")
+    Path("rulesets/no/bom.yaml").write_text("\ufeff" + text, encoding="utf-8")
+    assert load_ruleset(write("a.yaml", "", extends="bom-base")).id == "acme"
+
+
+def test_an_expression_cut_short_is_located_at_its_end_not_the_next_key(tmp_path):
+    text = (HEAD.format(id="short") + 'jurisdiction: "NO"\ncurrency: NOK\nlanguage: nb\ncalendar: {country: "NO"}\n'
+            "steps:\n  - id: s1\n    action: reminder\n    at: due +\n\n    channels: [sms]\n")
+    path = tmp_path / "short.yaml"
+    path.write_text(text, encoding="utf-8")
+    [msg] = problems(str(path))
+    assert msg.startswith(f"{path}:12:14: expr-syntax:")  # just after the "+"

@@ -535,3 +535,30 @@ def test_plain_numbers_round_trip_exactly(number, amount):
     data = load_yaml(f"n: {number}\nd: {amount:f}\n").data
     assert data["n"] == number and type(data["n"]) is int
     assert data["d"] == amount and type(data["d"]) is Decimal
+
+
+# --------------------------------------------------------------------------- positions inside scalars
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.sampled_from(list("ab z.=()'\"\\\t#:-å€")), min_size=1, max_size=30),
+       style=st.sampled_from(["double", "single"]))
+def test_locate_finds_each_character_where_the_source_spells_it(value, style):
+    """A column inside a quoted scalar counts the source: an escape (\\t, \\", \\u00e5) or a doubled
+    '' is one character of the value but several of the file, and findings must point at them."""
+    import json as _json
+    if style == "double":
+        spelt = _json.dumps(value, ensure_ascii=False)
+    else:
+        if "\t" in value:  # a tab in single quotes is kept as it is; fine, but keep the two styles apart
+            value = value.replace("\t", " ")
+        spelt = "'" + value.replace("'", "''") + "'"
+    source = f"key: {spelt}\n"
+    located = load_yaml(source)
+    assert located.data["key"] == value
+    line = source.splitlines()[0]
+    for i, ch in enumerate(value):
+        if ch.isspace():
+            continue
+        row, col = located.locate(("key",), i)
+        assert row == 1
+        assert line[col - 1] == ch or (style == "double" and line[col - 1] == "\\"), (i, ch, col)

@@ -188,6 +188,7 @@ def rulesets_by_id(folder: Path, skip: tuple[str, ...] = ("templates",)) -> dict
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
+            text = text.removeprefix("\ufeff")  # the YAML loader ignores a byte-order mark; so do we
             m = _ID_LINE.search(text)
             if m and _VERSION_LINE.search(text) and path not in out.get(m.group(2), []):
                 out.setdefault(m.group(2), []).append(path)
@@ -197,6 +198,7 @@ def rulesets_by_id(folder: Path, skip: tuple[str, ...] = ("templates",)) -> dict
 def find_base(ref: str, child: Located, file: Path | None) -> Path:
     """The file ``extends: ref`` of ``child`` (read from ``file``, None for text) names."""
     at = ("extends",)
+    file = None if file is None else file.resolve()  # the tree is where the file is, not how it was typed
     if _ID.fullmatch(ref):
         places: list[tuple[Path, tuple[str, ...]]] = [(SHIPPED_DIR, _NOT_BASES)]
         if file is not None:
@@ -295,7 +297,8 @@ def merge(base: Located, child: Located) -> Merged:
     for key in [*b, *(k for k in c if k not in b and k not in ("extends", "unset"))]:
         if key == "steps":
             _merge_steps(base, child, data, sources, joins, findings)
-        elif key in c and key in MERGED_BY_NAME and isinstance(b.get(key), dict) and isinstance(c[key], dict):
+        elif (key in c and key in MERGED_BY_NAME and key not in unset
+              and isinstance(b.get(key), dict) and isinstance(c[key], dict)):
             data[key] = {**b[key], **c[key]}
             sources[(key,)] = (child, (key,))
             for name in data[key]:
@@ -332,6 +335,7 @@ def _merge_steps(base: Located, child: Located, data: dict, sources: dict, joins
                                      (base, ("steps", j)))
     removed: dict[str, JsonPath] = {}
     patched: set[str] = set()
+    placed_after: dict[str, str] = {}  # anchor -> the last step this file placed after it
     for k, patch in enumerate(child.data.get("steps") or []):
         at: JsonPath = ("steps", k)
         sid = patch["id"]
@@ -352,7 +356,11 @@ def _merge_steps(base: Located, child: Located, data: dict, sources: dict, joins
                     "needs action and at", (*at, "id")))
                 continue
             entry = entries[sid] = _Entry({}, {}, (child, at))
+        dropped: set[str] = set()
         for n, name in enumerate(patch.get("unset") or []):
+            if name in dropped:
+                continue
+            dropped.add(name)
             if name not in entry.data:
                 findings.append(child.finding("unset-not-set", f"unset: step {sid!r} of the base does not "
                                               f"set {name!r}", (*at, "unset", n)))
@@ -364,9 +372,9 @@ def _merge_steps(base: Located, child: Located, data: dict, sources: dict, joins
                 entry.data[name] = value
                 entry.sources[name] = (child, (*at, name))
                 entry.joins.pop(name, None)
-        if "also_when" in patch:
+        if "also_when" in patch and _parses_alone(child, (*at, "also_when"), patch["also_when"], findings):
             _also_when(entry, patch["also_when"], (child, (*at, "also_when")))
-        _place(child, at, patch, sid, new, order, findings)
+        _place(child, at, patch, sid, new, order, placed_after, findings)
     _check_removed(child, removed, order, entries, findings)
 
     data["steps"] = [entries[sid].data for sid in order]
@@ -395,6 +403,17 @@ def _remove(child: Located, at: JsonPath, patch: dict, sid: str, order: list[str
         removed[sid] = at
 
 
+def _parses_alone(child: Located, pointer: JsonPath, text: str, findings: list[Finding]) -> bool:
+    """Whether a condition to be joined is one whole condition: joined as text, ``false) or (true``
+    would otherwise break out of its parentheses and override the base's condition."""
+    try:
+        ex.parse_condition(text)
+    except ex.ExprError as e:
+        findings.append(child.finding(e.code, f"in {text!r}: {e.message}", pointer, pos=e.pos))
+        return False
+    return True
+
+
 def _also_when(entry: _Entry, extra: str, src: Source) -> None:
     """``(when) and (extra)``, remembering where each part of the text came from."""
     if "when" not in entry.data:
@@ -409,7 +428,7 @@ def _also_when(entry: _Entry, extra: str, src: Source) -> None:
 
 
 def _place(child: Located, at: JsonPath, patch: dict, sid: str, new: bool, order: list[str],
-           findings: list[Finding]) -> None:
+           placed_after: dict[str, str], findings: list[Finding]) -> None:
     if "before" in patch and "after" in patch:
         findings.append(child.finding("extends-conflict", f"step {sid!r} has both before and after; "
                                       "give one", (*at, "after"), key=True))
@@ -430,7 +449,13 @@ def _place(child: Located, at: JsonPath, patch: dict, sid: str, new: bool, order
         return
     if sid in order:
         order.remove(sid)
-    order.insert(order.index(anchor) + (side == "after"), sid)
+    if side == "before":
+        order.insert(order.index(anchor), sid)
+        return
+    # Several steps placed after one anchor follow it in the order the file gives them.
+    last = placed_after.get(anchor)
+    order.insert(order.index(last if last in order else anchor) + 1, sid)
+    placed_after[anchor] = sid
 
 
 def _check_removed(child: Located, removed: dict[str, JsonPath], order: list[str],
@@ -441,11 +466,23 @@ def _check_removed(child: Located, removed: dict[str, JsonPath], order: list[str
         for other in order:
             entry = entries[other]
             for name in _uses(entry.data, sid):
-                located, inner = entry.sources.get(name.split(".")[0], entry.node)
-                line, _ = located.where(inner)
+                parts = entry.joins.get(name) or ((0, entry.sources.get(name.split(".")[0], entry.node)),)
+                file, line = _where_used(parts, name, sid)
                 findings.append(child.finding(
                     "removed-step-used", f"step {sid!r} is removed, but step {other!r} still uses it in "
-                    f"{name} ({located.file(inner)}:{line}); change or remove that step too", (*at, "remove")))
+                    f"{name} ({file}:{line}); change or remove that step too", (*at, "remove")))
+
+
+def _where_used(parts: tuple[tuple[int, Source], ...], name: str, sid: str) -> tuple[str, int]:
+    """File and line of the part of a (possibly joined) condition that names step ``sid``."""
+    for _, (located, inner) in parts:
+        if len(parts) > 1 and not _uses({name: located.value(inner)}, sid):
+            continue
+        if isinstance(located, Merged) and tuple(inner) in located.joins:
+            return _where_used(located.joins[tuple(inner)], name, sid)
+        return located.file(inner), located.where(inner)[0]
+    located, inner = parts[0][1]
+    return located.file(inner), located.where(inner)[0]
 
 
 def _uses(step: dict, sid: str) -> list[str]:

@@ -113,6 +113,7 @@ class Located:
             return line, col
         l, c = line - 1, col - 1
         opener = lines[l][c:c + 1]
+        quote = opener if opener in ("'", '"') else None
         if opener in ("|", ">"):  # block scalar: the text starts on the next non-blank line
             l += 1
             while l < len(lines) and not lines[l].strip():
@@ -120,7 +121,7 @@ class Located:
             if l == len(lines):
                 return line, col
             c = len(lines[l]) - len(lines[l].lstrip())
-        elif opener in ("'", '"'):
+        elif quote:
             c += 1
 
         def skip_space(l: int, c: int) -> tuple[int, int]:
@@ -129,16 +130,48 @@ class Located:
                     c += 1
                 elif c >= len(lines[l]) and l + 1 < len(lines):
                     l, c = l + 1, 0
+                elif quote == '"' and c == len(lines[l]) - 1 and lines[l][c] == "\\" and l + 1 < len(lines):
+                    l, c = l + 1, 0  # an escaped line break: the line goes on without a space
                 else:
                     break
             return l, c
 
+        def spelling(l: int, c: int) -> int:
+            """How many source characters spell the one value character at (l, c): an escape in
+            double quotes (\\t, \\", \\x41, \\u00e5, ...), '' in single quotes, else one."""
+            text = lines[l]
+            if quote == '"' and text[c:c + 1] == "\\":
+                return {"x": 4, "u": 6, "U": 10}.get(text[c + 1:c + 2], 2)
+            if quote == "'" and text[c:c + 2] == "''":
+                return 2
+            return 1
+
+        def escaped_space(text: str, c: int) -> bool:
+            """Whether a double-quoted escape that reads as white space starts at c (\\t, \\n, \\x20, ...)."""
+            if text[c:c + 1] != "\\":
+                return False
+            kind = text[c + 1:c + 2]
+            if kind in ("x", "u", "U"):
+                digits = text[c + 2:c + 2 + {"x": 2, "u": 4, "U": 8}[kind]]
+                try:
+                    return chr(int(digits, 16)).isspace()
+                except ValueError:
+                    return False
+            return kind in ("t", "\t", "n", "r", " ", "_", "N", "L", "P")
+
         for ch in value[:pos]:
             if ch.isspace():
+                # White space in the value is a run of blanks and line breaks in the source, which
+                # the next character's skip absorbs, or an escape such as \\t, which is spelt out.
+                l2, c2 = skip_space(l, c)
+                if quote == '"' and l2 < len(lines) and escaped_space(lines[l2], c2):
+                    l, c = l2, c2 + spelling(l2, c2)
                 continue
             l, c = skip_space(l, c)
-            c += 1
-        l, c = skip_space(l, c)
+            if l < len(lines):
+                c += spelling(l, c)
+        if pos < len(value):  # at a character: past the blanks before it
+            l, c = skip_space(l, c)
         return l + 1, c + 1
 
 
