@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from dunningrules import Plan, case_from_data, compile, evaluate, load_ruleset
 from dunningrules._cli import run
-from dunningrules._evaluate import schedule_json
+from dunningrules._batch import schedule_json
 from dunningrules._money import claim_on
 from dunningrules._rates import RateError, load_rates
 

@@ -23,8 +23,8 @@ from ._compile import Plan, compile
 from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
-from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_line
-from ._evaluate import case_from_data, evaluate, schedule_json
+from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_json, schedule_line
+from ._evaluate import case_from_data, evaluate
 from ._model import Case
 from ._text import action_text
 from ._load import load_ruleset, read_bounded

@@ -830,10 +830,3 @@ def _with_claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, 
     # Claims depend on the amount and payments, so they are computed per case when the
     # actions are first read, not kept in the memo.
     return build_actions(plan, raw, claims(plan, case, as_of, raw))
-
-
-def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
-    """`json.dumps(evaluate(plan, case, as_of).to_dict())` in compact form: the batch path."""
-    from ._batch import schedule_json as batch  # _batch builds on this module
-
-    return batch(plan, case, as_of)

@@ -84,11 +84,11 @@ class Merged(Located):
         pointer = tuple(pointer)
         if pointer in self.joins:
             return self.joins[pointer][0][1]
-        for n in range(len(pointer), -1, -1):
-            hit = self.sources.get(pointer[:n])
-            if hit is not None:
-                return hit[0], hit[1] + pointer[n:]
-        return Located(self.data, self.path), pointer
+        n = len(pointer)
+        while pointer[:n] not in self.sources:  # ends at the root, which every Merged maps
+            n -= 1
+        located, inner = self.sources[pointer[:n]]
+        return located, inner + pointer[n:]
 
     def where(self, pointer: JsonPath = (), *, key: bool = False) -> tuple[int, int]:
         located, inner = self.source(pointer)

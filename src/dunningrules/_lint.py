@@ -700,8 +700,7 @@ def lint(ruleset: Ruleset, plan: Plan | None = None, policy: Policy | None = Non
     if policy.jurisdiction != ruleset.jurisdiction:
         raise RulesetError([Finding(
             "policy-jurisdiction", f"the policy {policy.path} is for {policy.jurisdiction}, the ruleset for "
-            f"{ruleset.jurisdiction}", _path(ruleset, ("jurisdiction",)), *_where(ruleset, ("jurisdiction",)),
-            ("jurisdiction",))])
+            f"{ruleset.jurisdiction}", *_place(ruleset, ("jurisdiction",)), ("jurisdiction",))])
     found: dict[tuple[str, int], dict[str, Any]] = {}
     order: list[tuple[str, int]] = []
 
@@ -744,8 +743,7 @@ def lint(ruleset: Ruleset, plan: Plan | None = None, policy: Policy | None = Non
         entry = found[key]
         rule, idx = entry["rule"], key[1]
         pointer = entry["pointer"] or _dynamic_pointer(ruleset, idx, KINDS[rule.kind].pointer)
-        line, col = _where(ruleset, pointer)
-        path = _path(ruleset, pointer)
+        path, line, col = _place(ruleset, pointer)
         detail = "; ".join(entry["messages"])
         out.append(LintFinding(rule.code, f"{rule.message}: {detail}" if detail else rule.message,
                                rule.legal_basis, path, line, col, pointer, plan.listed[idx].id, entry["example"]))
@@ -786,13 +784,10 @@ def _dynamic_pointer(ruleset: Ruleset, idx: int, sub: tuple[str, ...]) -> JsonPa
     return ("steps", idx)
 
 
-def _where(ruleset: Ruleset, pointer: JsonPath) -> tuple[int, int]:
+def _place(ruleset: Ruleset, pointer: JsonPath) -> tuple[str, int, int]:
+    """File, line and column of the value at `pointer`: in the ruleset's own file, or in the base's
+    that wrote it."""
     origin = ruleset._origin
     if origin is None:
-        return 0, 0
-    return origin.located.where(pointer)
-
-
-def _path(ruleset: Ruleset, pointer: JsonPath) -> str:
-    """The file that wrote the value at `pointer`: the ruleset's own, or one of its bases'."""
-    return ruleset._origin.located.file(pointer) if ruleset._origin is not None else "<ruleset>"
+        return "<ruleset>", 0, 0
+    return (origin.located.file(pointer), *origin.located.where(pointer))

@@ -68,7 +68,7 @@ def parse_ruleset(text: str | bytes, path: str = "<string>") -> Ruleset:
         try:
             located = resolve_extends(located, file, _read_base)
         except RulesetError as e:  # the merge's findings, and what the extension's own text shows
-            raise RulesetError(list(dict.fromkeys(e.findings + _raw_step_findings(located)))) from None
+            raise RulesetError(_once(e.findings + _raw_step_findings(located))) from None
         findings = validate_tree(located)
         if findings:
             raise _schema_failure(located, findings)
@@ -108,11 +108,16 @@ def _schema_failure(located: Located, findings: list[Finding]) -> RulesetError:
     """The schema's findings, and what the rest of the ruleset shows, so that one round finds
     them all: expression syntax and step anchors in every step, and, when only some steps are
     malformed, the compiler's checks (names, cycles, calendar, fees) on the well-formed rest."""
-    more = _raw_step_findings(located) + _checks_without_bad_steps(located, findings)
+    return RulesetError(_once(findings + _raw_step_findings(located)
+                              + _checks_without_bad_steps(located, findings)))
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each problem once: two checks that reach the same code at the same place say the same thing."""
     unique: dict[tuple[str, str, int, int], Finding] = {}
-    for f in findings + more:
+    for f in findings:
         unique.setdefault((f.code, f.path, f.line, f.col), f)
-    return RulesetError(list(unique.values()))
+    return list(unique.values())
 
 
 _EXPR_QUOTE = re.compile(r"""^in (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"): """)
@@ -157,7 +162,7 @@ def _checks_without_bad_steps(located: Located, findings: list[Finding]) -> list
 
 
 def _read_base(file: Path) -> Located:
-    return _checked_tree(load_yaml(read_bounded(file), shown(file)))
+    return _checked_tree(load_yaml(read_bounded(shown(file)), shown(file)))
 
 
 def _templates(ruleset: Ruleset, files: tuple[str, ...]) -> TemplateChain | None:

@@ -702,10 +702,6 @@ class TemplateChain:
     def available(self, action_type: str, language: str) -> bool:
         return self._first(action_type, language) is not None
 
-    def path(self, action_type: str, language: str) -> Path:
-        chosen = self._first(action_type, language) or self.sets[0]
-        return chosen.path(action_type, language)
-
     def render(self, action_type: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
         """As :meth:`TemplateSet.render`, by the nearest set that has the template."""
         return (self._first(action_type, language) or self.sets[0]).render(action_type, language, context)
