@@ -309,3 +309,85 @@ def test_two_payments_on_one_day_equal_their_sum(p, due, day, date_, a, b):
     kw = dict(principal=p, due=due, fees=[(due, Dec(35))], table=NO_LATE)
     assume(date_ <= day)
     assert claim_on(day, payments=[(date_, a), (date_, b)], **kw) == claim_on(day, payments=[(date_, a + b)], **kw)
+
+
+# --- the batch's walk in whole øre ------------------------------------------------------------------
+
+from dunningrules._money import ledger_cents, ledger_events, ledger_states  # noqa: E402
+
+PER = 10_000 * 365
+_FIRST_DAY, _SUMS = NO_LATE.day_sums()
+
+
+def _rate_days(start: int, end: int) -> int | None:
+    a, b = start + 1 - _FIRST_DAY, end - _FIRST_DAY + 1
+    return _SUMS[b] - _SUMS[a] if a >= 0 and b < len(_SUMS) else None
+
+
+def _interest(principal: Decimal, start: int, end: int) -> Decimal:
+    r = _rate_days(start, end)
+    if r is None:
+        raise RateError("rate-missing", "not covered")
+    return principal * r / Decimal(PER)
+
+
+def decimal_claims(days, principal, due, fees, payments, order):
+    """(principal, fees, interest) in øre per day, from the Decimal walk and Ledger.claim()'s rounding."""
+    states = ledger_states(days, Dec(principal) / 100, due,
+                           ledger_events([(d, Dec(a) / 100) for d, a in fees], [(d, Dec(a) / 100) for d, a in payments],
+                                         days[-1]), order, _interest)
+    return [tuple(int(round_money(x) * 100) for x in state[:3]) for state in states]
+
+
+ordinals = st.integers(FIRST.toordinal(), LAST.toordinal())
+cents = st.integers(1, 10**9)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=cents, due=ordinals, days=st.lists(ordinals, min_size=1, max_size=8, unique=True),
+       fees=st.lists(st.tuples(ordinals, st.integers(1, 10**5)), max_size=3),
+       payments=st.lists(st.tuples(ordinals, st.integers(1, 10**9)), max_size=4), order=orders)
+def test_the_walk_in_whole_ore_gives_the_decimal_walks_figures(p, due, days, fees, payments, order):
+    days.sort()
+    got = ledger_cents(days, p, due, ledger_events(fees, payments, days[-1]), order, _rate_days, PER)
+    if got is not None:  # None: a tie or too many rescalings, and the caller walks in Decimal
+        assert got == decimal_claims(days, p, due, fees, payments, order)
+
+
+def test_the_walk_in_whole_ore_seldom_leaves_a_case_to_decimal():
+    rng = random.Random(3)
+    first, last = FIRST.toordinal(), LAST.toordinal()
+    left = 0
+    for _ in range(500):
+        due = rng.randrange(first, last - 60)
+        days = sorted(rng.sample(range(due - 10, due + 60), 6))
+        payments = [(due + rng.randrange(1, 40), rng.randrange(100, 500_000)) for _ in range(rng.randrange(1, 3))]
+        p = rng.randrange(100_000, 2_000_000)
+        got = ledger_cents(days, p, due, ledger_events([(due + 15, 3750)], payments, days[-1]),
+                           ("fees", "interest", "principal"), _rate_days, PER)
+        if got is None:
+            left += 1
+        else:
+            assert got == decimal_claims(days, p, due, [(due + 15, 3750)], payments, ("fees", "interest", "principal"))
+    assert left <= 5
+
+
+def test_an_exact_half_ore_is_left_to_the_decimal_walk():
+    # 1 day at NO_LATE's first rate: interest = p × rate / 3 650 000 øre; find p with exactly x.5 øre.
+    due = FIRST.toordinal()
+    rate = _rate_days(due, due + 1)
+    p = next(p for p in range(1, 10**7) if (p * rate) % PER == PER // 2)
+    assert ledger_cents([due + 1], p, due, [], ("fees", "interest", "principal"), _rate_days, PER) is None
+    # and one øre more is decided here, as the Decimal walk decides it
+    got = ledger_cents([due + 1], p + 1, due, [], ("fees", "interest", "principal"), _rate_days, PER)
+    assert got == decimal_claims([due + 1], p + 1, due, [], [], ("fees", "interest", "principal"))
+
+
+def test_the_walk_in_whole_ore_says_where_no_rate_is_known():
+    last = LAST.toordinal()
+    with pytest.raises(RateError):
+        ledger_cents([last + 5], 100_000, last - 5, [], ("fees", "interest", "principal"), _rate_days, PER)
+    # paid in full before the rates end: nothing bears interest after, so the claim is known
+    got = ledger_cents([last + 5], 100_000, last - 5, [(last - 4, 1, 200_000)], ("fees", "interest", "principal"),
+                       _rate_days, PER)
+    assert got == [(0, 0, 0)]

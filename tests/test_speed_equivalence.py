@@ -243,6 +243,38 @@ def test_the_batch_line_and_evaluate_on_a_used_plan_equal_a_fresh_plan(drawn):
             [(a.reason, a.fee, a.claim, a.claim_error) for a in fresh.actions]
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["no", "se", "rich"]).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=4))))
+def test_a_batch_line_walked_in_decimal_equals_the_plain_path(drawn):
+    """Where the walk in whole øre gives up (a tie, many rescalings), the Decimal walk writes the line."""
+    from unittest import mock
+
+    import dunningrules._batch as batch
+
+    name, datas = drawn
+    plan = shared(name)
+    with mock.patch.object(batch, "ledger_cents", lambda *args, **kwargs: None):
+        for data in datas:
+            try:
+                want = reference_line(name, data, None)
+            except CaseError:
+                continue
+            assert schedule_line(plan, case_from_data(data)) == want
+
+
+def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_their_own_day():
+    plan = compile(loaded("no"))
+    # Paid before the notice and the warning (Tue 7 Apr): both skipped, each day its own reason.
+    for paid_on, said in (("2026-04-03", b"Fri 3 Apr 2026"), ("2026-04-06", b"Mon 6 Apr 2026"),
+                          ("2026-04-03", b"Fri 3 Apr 2026"), ("2026-04-01", b"Wed 1 Apr 2026")):
+        data = {"id": "L-1", "due_date": "2026-03-20", "amount": "9500.00", "currency": "NOK",
+                "events": [{"type": "payment", "date": paid_on, "amount": "9500.00"}]}
+        line = schedule_line(plan, case_from_data(data))
+        assert line == reference_line("no", data, None)
+        assert line.count(b"skipped: paid in full on " + said + b'"') == 2
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["no", "se"]).flatmap(
     lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=8))))

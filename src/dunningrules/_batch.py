@@ -26,16 +26,22 @@ from json.encoder import encode_basestring  # what json.dumps uses for a str whe
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from orjson import JSONDecodeError as _JSONDecodeError
+from orjson import loads as _loads
+
 from ._compile import Plan
 from ._evaluate import (
     MEMO_LIMIT,
     _actions,
     _rate_days_or_why,
     ledger_walks,
+    rate_days_fn,
     reason_text,
 )
 from ._model import Case
-from ._schedule import iso_date
+from ._money import ledger_cents, ledger_events
+from ._rates import RateError
+from ._schedule import human_date, iso_date
 
 _CENT = Decimal("0.01")
 _NO_CLAIM = b',"claim":null,"claim_error":null}'
@@ -129,6 +135,7 @@ class LineDebtor(NamedTuple):
 
 _CASE_KEYS = frozenset(("id", "due_date", "amount", "currency", "debtor", "creditor", "payment_reference",
                         "status_url", "facts", "events"))
+_READ_KEYS = frozenset(("id", "due_date", "amount", "currency", "debtor", "facts", "events"))
 _EVENT_KEYS = frozenset(("type", "date", "amount", "note"))
 _CREDITOR_KEYS = frozenset(("name", "address", "organisation_number", "account"))
 _DATE = re.compile(r"(?:19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}").fullmatch
@@ -139,13 +146,6 @@ _EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}").fullmatch
 _LANGUAGE = re.compile(r"[a-z]{2}").fullmatch
 
 
-def _refuse(constant: str) -> Any:
-    raise ValueError(constant)  # NaN and Infinity are not JSON: the models' parser says so
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse)
-
-
 def read_line(line: str) -> LineCase | None:
     """The case on a JSON line when it is plainly well-formed, without the pydantic models;
     None for anything else, which then goes through `Case.model_validate_json` (and its errors).
@@ -153,50 +153,82 @@ def read_line(line: str) -> LineCase | None:
     What this accepts is a part of what the models accept, with the values they would give:
     no backslash escapes, dates YYYY-MM-DD, amounts as plain decimal strings or whole numbers,
     facts true, false or null (the models read a string fact that looks like a number as a
-    number), each field's length and pattern as the models have them (tests/test_speed_equivalence.py)."""
+    number), each field's length and pattern as the models have them (tests/test_speed_equivalence.py).
+    orjson parses the line: it refuses what json refuses here (NaN, Infinity, invalid UTF-8),
+    reads a duplicated key as json does (the last one counts) and reads an integer past 64 bits
+    as a float, which no field here accepts, so such lines go to the models too."""
     if "\\" in line:
         return None
     try:
-        data = _DECODER.decode(line)
-    except (ValueError, RecursionError):
+        data = _loads(line)
+    except _JSONDecodeError:
         return None
-    if type(data) is not dict or not _CASE_KEYS.issuperset(data):
+    if data.__class__ is not dict or not _CASE_KEYS.issuperset(data):
         return None
-    case_id, currency = data.get("id"), data.get("currency")
-    due, amount = _date(data.get("due_date")), _amount(data.get("amount"))
-    if (type(case_id) is not str or not 0 < len(case_id) <= 200 or due is None or amount is None
-            or type(currency) is not str or not _CURRENCY(currency)):
+    get = data.get
+    case_id, currency = get("id"), get("currency")
+    if (case_id.__class__ is not str or not 0 < len(case_id) <= 200
+            or currency.__class__ is not str or not _CURRENCY(currency)):
         return None
-    if not (_text(data.get("payment_reference"), 0, 64) and _text(data.get("status_url"), 0, 500)
-            and _creditor(data.get("creditor"))):
+    due, amount = _date(get("due_date")), _amount(get("amount"))
+    if due is None or amount is None:
         return None
-    debtor = data.get("debtor")
+    if not _READ_KEYS.issuperset(data) and not (  # the fields evaluation does not read, checked when given
+            _text(get("payment_reference"), 0, 64) and _text(get("status_url"), 0, 500)
+            and _creditor(get("creditor"))):
+        return None
+    debtor = get("debtor")
     if debtor is not None:
         debtor = _debtor(debtor)
         if debtor is None:
             return None
-    facts = data.get("facts", {})
-    if type(facts) is not dict or not all(v is None or type(v) is bool for v in facts.values()):
-        return None
-    events = data.get("events", [])
-    if type(events) is not list or len(events) > 10_000:
-        return None
-    read = []
-    for event in events:
-        one = _event(event)
-        if one is None:
+    facts = get("facts")
+    if facts is None:
+        if "facts" in data:
             return None
-        read.append(one)
-    return LineCase(case_id, due, amount, currency, debtor, dict(facts), read)
+        facts = {}
+    elif facts.__class__ is not dict or not all(v is None or v.__class__ is bool for v in facts.values()):
+        return None
+    else:
+        facts = dict(facts)
+    events = get("events")
+    read: list[LineEvent] = []
+    if events:
+        if events.__class__ is not list or len(events) > 10_000:
+            return None
+        for event in events:
+            one = _event(event)
+            if one is None:
+                return None
+            read.append(one)
+    elif events is not None and events.__class__ is not list:
+        return None
+    elif events is None and "events" in data:
+        return None
+    return LineCase(case_id, due, amount, currency, debtor, facts, read)
+
+
+_DATES: dict[str, dt.date | None] = {}  # a batch repeats its dates: each one parsed once
 
 
 def _date(value: Any) -> dt.date | None:
-    if type(value) is not str or not _DATE(value):
+    if value.__class__ is not str:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
+    found = _DATES.get(value, _UNSEEN)
+    if found is _UNSEEN:
+        found = None
+        if _DATE(value):
+            try:
+                found = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if len(_DATES) >= 100_000:
+            _DATES.clear()
+        _DATES[value] = found
+    return found  # type: ignore[return-value]
+
+
+_UNSEEN = object()
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -258,29 +290,39 @@ def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
     pieces   constant JSON, and where a claim goes the index of its date among the schedule's
              distinct action dates (ascending): the claims are computed once per date
     unpaid   per date, nothing paid: the claim's JSON, or (rate-days, fees in øre, fees as text)
-    fees     (date, amount) of each fee charged
+    fees     (date, amount, amount in øre) of each fee charged
     groups   the dates in the ledger's walks (see `_evaluate.ledger_groups`)
     unknown  per walk, each date's claim when the walk needs a rate no row has
     order    the walks' dates, one after the other, as indexes among the distinct dates
 
     Made once per memoised schedule, so for a batch whose cases seldom share one (disputes,
-    payments in full, days of service) it is a good part of the cost: it goes through the
-    actions once, and takes each action's JSON, each fee's amount and each date's rate-days
-    from caches on the plan."""
+    payments in full, days of service) it is a good part of the cost.  All but the pieces
+    depend only on the due date, the action dates and the fees, which such schedules mostly
+    share with others (a payment in full skips actions but keeps their dates): that part is
+    kept per plan on those three."""
     dates = sorted({a[2] for a in raw if a[2] is not None})
+    charged = tuple([(a[2], a[6][0]) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
+    key = ("money", due, tuple(dates), charged)
+    money = plan.lines.get(key)  # type: ignore[call-overload]
+    if money is None:
+        money = plan.lines[key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
+    return (_template(plan, raw, money[0]), *money[1:])
+
+
+def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[int, str], ...]) -> tuple[Any, ...]:
+    """(index of each date, unpaid, fees, groups, unknown, order) of `_claim_basis`."""
     index = {o: i for i, o in enumerate(dates)}
     cells = _cells(plan, due, dates)
-    fees = tuple([(a[2], _fee_amount(a[6][0])) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
+    fees = tuple([(o, _fee_amount(text), _fee_cents(text)) for o, text in charged])
     if fees:  # fees charged by each date, in øre: a running sum over the fees in date order
-        by_date = sorted([(o, _fee_cents(a[6][0])) for a in raw
-                          if a[6] is not None and a[6][0] and a[1] == "planned" for o in (a[2],)])
+        by_date = sorted([(o, cents) for o, _, cents in fees])
         unpaid: list[Any] = []
-        charged, j, count = 0, 0, len(by_date)
+        owed, j, count = 0, 0, len(by_date)
         for o, cell in zip(dates, cells):
             while j < count and by_date[j][0] <= o:
-                charged += by_date[j][1]
+                owed += by_date[j][1]
                 j += 1
-            unpaid.append(cell if cell.__class__ is bytes else (cell, charged, _cents_text(charged)))
+            unpaid.append(cell if cell.__class__ is bytes else (cell, owed, _cents_text(owed)))
     else:
         unpaid = [cell if cell.__class__ is bytes else (cell, 0, "0.00") for cell in cells]
     # The walks of `_evaluate.ledger_groups`: the dates the rate table covers, then the others.
@@ -295,7 +337,7 @@ def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         unknown = tuple(tuple([_NO_CLAIM if cells[index[o]].__class__ is not bytes else cells[index[o]]
                                for o in group]) for group in groups)
         order = tuple([index[o] for group in groups for o in group])
-    return (_template(plan, raw, index), tuple(unpaid), fees, groups, unknown, order)
+    return (index, tuple(unpaid), fees, groups, unknown, order)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -305,7 +347,7 @@ def _fee_amount(text: str) -> Decimal:
 
 @functools.lru_cache(maxsize=4096)
 def _fee_cents(text: str) -> int:
-    return int(Decimal(text) * 100)
+    return int(Decimal(text) * 100)  # whole øre: a fee is rounded to the øre or given with two decimals
 
 
 @functools.lru_cache(maxsize=4096)
@@ -377,6 +419,27 @@ def _template(plan: Plan, raw: tuple[Any, ...], index: dict[int, int]) -> tuple[
 
 
 def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
+    """`Action.to_dict()` as compact JSON, without "claim", "claim_error" and the closing brace.
+
+    An action skipped because the case was paid in full differs from the same skip on another
+    day of payment only at the end of its reason ("...; skipped: paid in full on Thu 2 Apr
+    2026", see `_evaluate._why`): such actions are written once per plan around that date, as
+    every case paid in full on its own day would otherwise write its skipped actions anew."""
+    why = action[5]
+    if why[0] != "at" or why[5] != "paid":
+        return _written(plan, action)
+    paid = human_date(why[4]).encode()
+    generic = ("paid", *action[:5], (*why[:4], None, *why[5:]), action[6])
+    around = plan.fragments.get(generic)
+    if around is not None:
+        return around[0] + paid + around[1]
+    text = _written(plan, action)
+    cut = text.rindex(b"paid in full on " + paid + b'","title":') + len(b"paid in full on ")
+    plan.fragments[generic] = (text[:cut], text[cut + len(paid):])
+    return text
+
+
+def _written(plan: Plan, action: tuple[Any, ...]) -> bytes:
     """`Action.to_dict()` as compact JSON, without "claim", "claim_error" and the closing brace:
     the step's own fields are written once per plan, the action's between them."""
     idx, status, o, deadline, occurrence, _, fee = action
@@ -425,13 +488,63 @@ def _unpaid_claims(plan: Plan, case: Case, unpaid: tuple[Any, ...]) -> list[byte
     return values
 
 
-def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal], ...],
+def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
                  groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...], order: tuple[int, ...],
                  payments: list[tuple[int, Decimal]]) -> list[bytes]:
-    """The claim on each action date of a case with payments: one walk through its ledger
-    (`_money.ledger_states`, the same Decimal arithmetic as `claim_on`) per group of dates."""
+    """The claim on each action date of a case with payments: one walk through its ledger per
+    group of dates, in whole numbers (`_money.ledger_cents`), or in Decimal (`_money.ledger_states`,
+    the arithmetic of `claim_on`) where that walk cannot decide an øre or an amount is not in
+    whole øre."""
+    found = _paid_claims_in_cents(plan, case, due, fees, groups, unknown, payments)
+    if found is None:
+        found = _paid_claims_in_decimal(plan, case, due, fees, groups, unknown, payments)
+    values: list[bytes] = [b""] * len(found)
+    for i, value in zip(order, found):
+        values[i] = value
+    return values
+
+
+def _paid_claims_in_cents(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
+                          groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...],
+                          payments: list[tuple[int, Decimal]]) -> list[bytes] | None:
+    cents = _cents(case.amount)
+    paid = [(o, _cents(amount)) for o, amount in payments]
+    if cents is None or any(c is None for _, c in paid):
+        return None
+    charged = [(o, c) for o, _, c in fees]
+    rate_days, per = rate_days_fn(plan), 10_000 * plan.day_count
     found: list[bytes] = []
-    for states, errors in zip(ledger_walks(plan, case.amount, due, fees, payments, groups), unknown):
+    for group, errors in zip(groups, unknown):
+        try:
+            states = ledger_cents(group, cents, due, ledger_events(charged, paid, group[-1]),  # type: ignore[arg-type]
+                                  plan.allocation, rate_days, per)
+        except RateError:
+            found += errors
+            continue
+        if states is None:
+            return None
+        for principal, owed_fees, interest in states:
+            total = principal + owed_fees + interest
+            found.append(f',"claim":{{"principal":"{principal // 100}.{_TWO_DIGITS[principal % 100]}","fees":"'
+                         f'{owed_fees // 100}.{_TWO_DIGITS[owed_fees % 100]}","interest":"{interest // 100}.'
+                         f'{_TWO_DIGITS[interest % 100]}","total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},'
+                         '"claim_error":null}'.encode())
+    return found
+
+
+def _cents(amount: Decimal) -> int | None:
+    """An amount in whole øre, or None when it has a fraction of one."""
+    cents = amount * 100
+    whole = int(cents)
+    return whole if whole == cents else None
+
+
+def _paid_claims_in_decimal(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
+                            groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...],
+                            payments: list[tuple[int, Decimal]]) -> list[bytes]:
+    found: list[bytes] = []
+    charged = [(o, amount) for o, amount, _ in fees]
+    for states, errors in zip(ledger_walks(plan, case.amount, due, charged, payments, groups), unknown):
         if states is None:
             found += errors
             continue
@@ -442,10 +555,7 @@ def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decima
             interest = state[2].quantize(_CENT, rounding=ROUND_HALF_UP)
             found.append(f',"claim":{{"principal":"{principal}","fees":"{owed_fees}","interest":"{interest}",'
                          f'"total":"{principal + owed_fees + interest}"}},"claim_error":null}}'.encode())
-    values: list[bytes] = [b""] * len(found)
-    for i, value in zip(order, found):
-        values[i] = value
-    return values
+    return found
 
 
 @functools.lru_cache(maxsize=1024)

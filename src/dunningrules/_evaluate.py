@@ -753,6 +753,29 @@ def ledger_walks(plan: Plan, amount: Decimal, due: int, fees: Sequence[tuple[int
     return out
 
 
+def rate_days_fn(plan: Plan) -> Callable[[int, int], int | None] | None:
+    """Σ rate × days over (start, end] as `_rate_days_or_why` has it, or None where no rate is
+    known (`_money.ledger_cents`' rate_days); None without an interest table.  Made once per plan."""
+    if plan.interest is None:
+        return None
+    found = plan.lines.get(("rate_days", None))
+    if found is None:
+        sums = plan.interest.day_sums()
+        if sums is None:
+            def rate_days(start: int, end: int) -> int | None:
+                return _rate_days_or_why(plan, start, end)[0]
+        else:
+            first, running = sums
+            size = len(running)
+
+            def rate_days(start: int, end: int) -> int | None:  # one subtraction, as in _rate_days_or_why
+                a, b = start + 1 - first, end - first + 1
+                return running[b] - running[a] if a >= 0 and b < size else None
+
+        found = plan.lines[("rate_days", None)] = rate_days
+    return found  # type: ignore[no-any-return]
+
+
 def _interest_fn(plan: Plan) -> Callable[[Decimal, int, int], Decimal] | None:
     """Unrounded interest on a principal for the days in (start, end] from the plan's rate-days;
     made once per plan."""

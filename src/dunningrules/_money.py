@@ -44,7 +44,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localconte
 from functools import lru_cache
 from typing import Any
 
-from ._rates import PERCENT, RateTable
+from ._rates import PERCENT, RateError, RateTable
 
 CENT = Decimal("0.01")
 DAY_COUNT = 365
@@ -247,6 +247,97 @@ def ledger_states(days: Sequence[Any], principal: Decimal, due: Any, events: Seq
             if day > accrued_to:
                 accrued_to = day
             out.append((owed[0], owed[1], owed[2], paid, credit, charged, accrued))
+    return out
+
+
+# The exact walk gives up (and its caller walks in Decimal) past this many fractional rescalings
+# of the øre, or this many steps: see `ledger_cents` for why these bounds keep it exact.
+_MOST_RESCALES = 3
+_MOST_STEPS = 2_000
+
+
+def ledger_cents(days: Sequence[int], principal: int, due: int, events: Sequence[tuple[int, int, int]],
+                 order: Sequence[str], rate_days: Callable[[int, int], int | None] | None,
+                 per: int) -> list[tuple[int, int, int]] | None:
+    """:func:`ledger_states` in whole numbers, for the batch: for each of ``days`` (ordinals,
+    ascending), the claim's (principal, fees, interest) in øre, each rounded half-up as
+    :meth:`Ledger.claim` rounds it; None where that rounding is not decided here, and the
+    caller walks in Decimal instead.
+
+    Input amounts are whole øre (``events`` as ``ledger_events`` orders them, the amounts in
+    øre); ``rate_days(start, end)`` is Σ rate × days over (start, end] in hundredths of a
+    percent, None where no rate is known (the walk then raises RateError, as the Decimal walk's
+    interest does, without a message: the caller has it), and interest on P over a span is
+    P × rate_days / ``per`` (10 000 × day count).
+
+    Why the figures are Decimal's to the øre: every amount is kept as a whole number of
+    1/scale øre, scale = per^k, so the walk is exact: interest that does not come out in
+    whole units multiplies the scale by ``per`` (at most `_MOST_RESCALES` times).  The Decimal
+    walk does the same operations rounded to 50 significant digits: on amounts below 10^18 øre
+    each rounding is below 10^-31 øre, an interest step scales an earlier error by at most
+    1 + rate × years (< 10^3), and its steps (min, subtraction, and interest that accrues only
+    while principal is above zero, by an amount proportional to it) move with their inputs;
+    over at most `_MOST_STEPS` steps its figures are within 10^-24 øre of the exact ones.  An
+    exact figure that is not a half øre is at least 1/(2 scale) ≥ 10^-20 øre from one, so both
+    round it the same way; one that is exactly half an øre (a tie) gives None: there the
+    last Decimal digits decide, and only the Decimal walk has them."""
+    if len(days) + len(events) > _MOST_STEPS:
+        return None
+    pay_order = _pay_order(tuple(order))
+    scale, rescales = 1, 0
+    owed = [principal, 0, 0]
+    credit = 0
+    accrued_to = due
+    i, n = 0, len(events)
+    out: list[tuple[int, int, int]] = []
+    for day in days:
+        while True:
+            if i < n and events[i][0] <= day:
+                when, kind, amount = events[i]
+                i += 1
+            else:
+                when, kind, amount = day, -1, 0
+            if when > accrued_to:
+                if rate_days is not None and owed[0] > 0:
+                    factor = rate_days(accrued_to, when)
+                    if factor is None:
+                        raise RateError("rate-missing", "no rate covers the span")
+                    more = owed[0] * factor
+                    if more % per:  # not whole units: exact in units per times smaller
+                        if rescales == _MOST_RESCALES:
+                            return None
+                        rescales += 1
+                        scale *= per
+                        owed = [owed[0] * per, owed[1] * per, owed[2] * per]
+                        credit *= per
+                    else:
+                        more //= per
+                    owed[2] += more
+                accrued_to = when
+            if kind < 0:
+                break
+            amount *= scale
+            if kind == 0:  # a fee; a credit from an earlier overpayment pays it
+                used = min(credit, amount)
+                credit -= used
+                owed[1] += amount - used
+            else:
+                for part in pay_order:
+                    take = min(amount, owed[part])
+                    owed[part] -= take
+                    amount -= take
+                credit += amount
+        if scale == 1:
+            out.append((owed[0], owed[1], owed[2]))
+            continue
+        rounded = []
+        for value in owed:
+            whole, rest = divmod(value, scale)
+            twice = 2 * rest
+            if twice == scale:
+                return None  # a tie: Decimal's last digits decide
+            rounded.append(whole + (twice > scale))
+        out.append((rounded[0], rounded[1], rounded[2]))
     return out
 
 
