@@ -32,7 +32,7 @@ from dunningrules._rates import RateError
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
-CURRENCY = {"no": "NOK", "se": "SEK", "rich": "NOK", "anchors": "NOK"}
+CURRENCY = {"no": "NOK", "se": "SEK", "rich": "NOK", "anchors": "NOK", "waits": "NOK"}
 
 # Reads what the memo key has to cover: money, debtor attributes, events as anchors and in
 # conditions, facts of each type; and recurs, counts business days, skips in pauses, charges fees.
@@ -135,13 +135,37 @@ steps:
 """
 
 
+# A step that waits after its date was compared with the day of payment in full: `nudge` reads
+# `watch`, whose repeat limit waits for an event that a payment in full does not settle.
+WAITS = """\
+dunningrules: 1
+id: waits-speed
+version: "1"
+title: A condition on a step that still waits
+jurisdiction: "NO"
+currency: NOK
+language: nb
+calendar: {country: "NO"}
+steps:
+  - id: watch
+    action: long_term_monitoring
+    at: due + 1 month
+    repeat: {every: 1 month, until: event.moved_out + 1 day, max: 3}
+  - id: nudge
+    action: reminder
+    at: due + 20 days
+    when: watch.planned
+"""
+TEXTS = {"rich": RICH, "anchors": ANCHORS, "waits": WAITS}
+
+
 @lru_cache(maxsize=None)
 def ruleset_path(name: str) -> Path:
-    if name not in ("rich", "anchors"):
+    if name not in TEXTS:
         return ROOT / "rulesets" / name / "standard.yaml"
     folder = Path(tempfile.mkdtemp(prefix="dunningrules-speed-"))
     shutil.copy(ROOT / "rulesets" / "no" / "rates.yaml", folder / "rates.yaml")
-    (folder / f"{name}.yaml").write_text(RICH if name == "rich" else ANCHORS, encoding="utf-8")
+    (folder / f"{name}.yaml").write_text(TEXTS[name], encoding="utf-8")
     return folder / f"{name}.yaml"
 
 
@@ -273,6 +297,26 @@ def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_t
         line = schedule_line(plan, case_from_data(data))
         assert line == reference_line("no", data, None)
         assert line.count(b"skipped: paid in full on " + said + b'"') == 2
+
+
+def test_a_schedule_paid_in_full_on_one_day_serves_the_days_that_compare_alike():
+    """Every day of payment in full around a due date, with and without events the steps wait
+    for: the schedules a used plan derives from one another equal those computed each alone."""
+    for name, later_first in [(name, later_first) for name in ("no", "se", "rich", "anchors", "waits")
+                              for later_first in (False, True)]:
+        plan, alone = compile(loaded(name)), reference_plan(name)
+        for due, extra in ((D(2026, 3, 1), []), (D(2026, 3, 1), [("service_completed", 30)]),
+                           (D(2025, 12, 19), [("settled", 50), ("moved_out", 90)])):
+            for day in sorted(range(-12, 130, 3), reverse=later_first):
+                data = {"id": "P", "due_date": due.isoformat(), "amount": "9500.00", "currency": CURRENCY[name],
+                        "events": [{"type": "payment", "date": (due + dt.timedelta(days=day)).isoformat(),
+                                    "amount": "9500.00"}]
+                        + [{"type": kind, "date": (due + dt.timedelta(days=n)).isoformat()} for kind, n in extra]}
+                case = case_from_data(data)
+                alone.memo.clear()
+                want = json.dumps(evaluate(alone, case).to_dict(), ensure_ascii=False, separators=(",", ":"))
+                assert schedule_line(plan, case) == want.encode() + b"\n", (name, due, day)
+                assert json.dumps(evaluate(plan, case).to_dict(), ensure_ascii=False, separators=(",", ":")) == want
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

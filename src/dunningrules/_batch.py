@@ -423,13 +423,20 @@ def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
 
     An action skipped because the case was paid in full differs from the same skip on another
     day of payment only at the end of its reason ("...; skipped: paid in full on Thu 2 Apr
-    2026", see `_evaluate._why`): such actions are written once per plan around that date, as
-    every case paid in full on its own day would otherwise write its skipped actions anew."""
+    2026", see `_evaluate._why` and `_why_blocked`): such actions are written once per plan
+    around that day, as every case paid in full on its own day would otherwise write its
+    skipped actions anew."""
     why = action[5]
-    if why[0] != "at" or why[5] != "paid":
+    if why[0] == "at":
+        if why[5] != "paid":
+            return _written(plan, action)
+        at = 4
+    elif len(why) == 4:
+        at = 3
+    else:
         return _written(plan, action)
-    paid = human_date(why[4]).encode()
-    generic = ("paid", *action[:5], (*why[:4], None, *why[5:]), action[6])
+    paid = human_date(why[at]).encode()
+    generic = ("paid", *action[:5], (*why[:at], None, *why[at + 1:]), action[6])
     around = plan.fragments.get(generic)
     if around is not None:
         return around[0] + paid + around[1]

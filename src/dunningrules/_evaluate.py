@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import bisect
 import functools
 import json
 import operator
@@ -363,9 +364,11 @@ class _Run:
             anchor = self.resolve(at, with_offsets=False)
             if isinstance(anchor, _Blocked):
                 if anchor.status == "waiting" and self.paid_in_full is not None:
-                    # Paid in full: nothing waits any more for an event or another step.
-                    anchor = _Blocked("skipped", f"{anchor.why}; skipped: paid in full on "
-                                      f"{human_date(self.paid_in_full)}")
+                    # Paid in full: nothing waits any more for an event or another step.  The day
+                    # stays an ordinal until the reason is written (see `_paid_in_full_later`).
+                    self.emit(sp, "skipped", None, None, ("blocked", sp.at_text, anchor.why, self.paid_in_full),
+                              None)
+                    return
                 self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
                 return
         if sp.repeat_every is None:
@@ -523,7 +526,9 @@ def _with_note(reason: tuple[Any, ...], note: str) -> str:
     return f"{reason[0](*reason[1:])}; {note}"
 
 
-def _why_blocked(at_text: str, why: str) -> str:
+def _why_blocked(at_text: str, why: str, paid: int | None = None) -> str:
+    if paid is not None:  # waited for an anchor, then paid in full
+        return f"{at_text}: {why}; skipped: paid in full on {human_date(paid)}"
     return f"{at_text}: {why}"
 
 
@@ -583,6 +588,14 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     raw = memo.get(key)
     if raw is not None:
         return key, raw
+    paid_in_full = inputs.paid_in_full
+    if paid_in_full is not None and not inputs.pauses:
+        raw = _paid_in_full_later(memo, key, paid_in_full)
+        if raw is not None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = raw
+            return key, raw
     run = _Run(plan, case, inputs, facts)
     try:
         for run_step in _runners(plan):
@@ -596,7 +609,49 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     raw = memo[key] = tuple(actions)
+    if paid_in_full is not None and not inputs.pauses:
+        _paid_in_full_kept(memo, key, paid_in_full, raw)
     return key, raw
+
+
+# A schedule paid in full on day F, without dispute pauses, depends on F only through which of
+# its occurrences fall on or after F (`_Run.occurrence` compares each occurrence's date with F,
+# and nothing else reads F but the reasons, which keep it as an ordinal).  Two days F1 and F2
+# with no occurrence date of F1's schedule in [min, max) of them therefore give the same run,
+# step for step (by induction: each date the F2 run compares is one the F1 run compared, with
+# the same outcome), and F2's schedule is F1's with F2 written where F1 was.  A schedule with a
+# waiting action is left out: a step can wait after its date was compared, and that date is
+# not in the schedule.  tests/test_speed_equivalence.py compares such schedules with a fresh
+# plan's over many days of payment.
+
+def _paid_in_full_later(memo: dict[Any, Any], key: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
+    """The schedule for `key` from one kept for another day of payment in full, or None."""
+    for earlier, dates, raw in memo.get(("paid in full", key[0], *key[2:]), ()):
+        if bisect.bisect_left(dates, paid) == bisect.bisect_left(dates, earlier):
+            return tuple([_repaid(a, paid) for a in raw])
+    return None
+
+
+def _repaid(action: tuple[Any, ...], paid: int) -> tuple[Any, ...]:
+    why = action[5]
+    if why[0] == "at":
+        if why[5] != "paid":
+            return action
+        why = (*why[:4], paid, *why[5:])
+    elif len(why) == 4:  # ("blocked", at text, why, day paid in full)
+        why = (*why[:3], paid)
+    else:
+        return action
+    return (*action[:5], why, action[6])
+
+
+def _paid_in_full_kept(memo: dict[Any, Any], key: tuple[Any, ...], paid: int, raw: tuple[Any, ...]) -> None:
+    """Keep `raw`, paid in full on `paid`, for other days of payment (see `_paid_in_full_later`)."""
+    if any(a[1] == "waiting" for a in raw):
+        return
+    shared = ("paid in full", key[0], *key[2:])
+    dates = tuple(sorted({a[2] for a in raw if a[2] is not None}))
+    memo[shared] = (*memo.get(shared, ()), (paid, dates, raw))
 
 
 def _limit_fee_counts(plan: Plan, actions: list[Any]) -> list[Any]:
