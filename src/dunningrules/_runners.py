@@ -7,8 +7,9 @@ says looked up once and the dates it computes kept on the plan:
 
 - anchored on the due date, on a planned step, or on an expression of those and events
   (``max(event.service_completed, notice) + 21 days``), resolved by a function made for it;
-- no dispute pause and not paid in full (then, and whenever the anchor gives no date, they
-  hand the step to `_Run.step`, which says why);
+- a date outside every dispute pause and before any payment in full (otherwise, and whenever
+  the anchor gives no date, they hand the step to `_Run.occurrence` or `_Run.step`, which say
+  why);
 - a repeating step without a condition: every occurrence planned, up to its limit.
 
 A schedule no earlier case had (a dispute, a payment in full, a day of service) runs every
@@ -119,8 +120,12 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
         raw, o = dates
         if run.pauses or run.paid_in_full is not None:
-            run.occurrence(sp, raw, o, None)
-            return
+            # `_Run.occurrence` decides a date inside a dispute pause or on or after the day paid
+            # in full; any other date it plans (or skips on its condition) as below.
+            full = run.paid_in_full
+            if (full is not None and o >= full) or any(start <= o <= end for start, end in run.pauses):
+                run.occurrence(sp, raw, o, None)
+                return
         if when is not None:
             statuses = run.statuses
             for i in when_steps:
