@@ -123,9 +123,13 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             # `_Run.occurrence` decides a date inside a dispute pause or on or after the day paid
             # in full; any other date it plans (or skips on its condition) as below.
             full = run.paid_in_full
-            if (full is not None and o >= full) or any(start <= o <= end for start, end in run.pauses):
+            if full is not None and o >= full:
                 run.occurrence(sp, raw, o, None)
                 return
+            for start, end in run.pauses:
+                if start <= o <= end:
+                    run.occurrence(sp, raw, o, None)
+                    return
         if when is not None:
             statuses = run.statuses
             for i in when_steps:
