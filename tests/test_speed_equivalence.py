@@ -440,3 +440,33 @@ def test_plain_lines_are_read_without_the_models():
                        "debtor": {"name": "Kari", "language": "nb"}, "facts": {"eviction_warning_opt_out": False},
                        "events": [{"type": "payment", "date": "2026-04-08", "amount": "5000.00"}]})
     assert read_line(line) is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["no", "se", "rich"]).flatmap(lambda name: st.tuples(st.just(name), cases(name))),
+       st.sampled_from([None, "SEK", "currency", "due", "fact", "order", "amount"]))
+def test_checking_a_case_without_findings_agrees_with_the_full_check(drawn, spoil):
+    from dunningrules._evaluate import _check_case, _fine_facts
+
+    name, data = drawn
+    plan = shared(name)
+    case = case_from_data(data)
+    if spoil is not None:  # one problem of each kind the full check names
+        change: dict[str, Any] = {
+            "SEK": {"currency": "SEK" if name != "se" else "NOK"}, "currency": {"currency": "EUR"},
+            "due": {"due_date": D(1990, 1, 1)},
+            "fact": {"facts": {**case.facts, next(iter(plan.facts)).name: "x" if plan.facts[0].type != "string" else 1}}
+            if plan.facts else {},
+            "order": {"events": [*case.events, type(case.events[0])(type="dispute_resolved", date=D(2020, 1, 1))]
+                      if case.events else []},
+            "amount": {"events": [*case.events, type(case.events[0])(type="settled", date=D(2026, 1, 1),
+                                                                       amount=Decimal(5))] if case.events else []},
+        }[spoil]
+        case = case.model_copy(update=change)
+    fine = _fine_facts(plan, case)
+    try:
+        want = _check_case(plan, case, "<case>")
+    except CaseError:
+        assert fine is None
+        return
+    assert fine == want and list(fine) == list(want)
