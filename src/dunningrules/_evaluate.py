@@ -506,8 +506,15 @@ class _Run:
         """The step's fee on date `o`: (amount, None) or (None, why it is not charged); cached on
         the step, keyed on all that FeePlan.price reads from the case."""
         fee = sp.fee
-        needs = fee.rule.requires_fact  # type: ignore[union-attr]
-        key = (o, self.due, needs and self.scope.facts.get(needs) is True)
+        rule = fee.rule  # type: ignore[union-attr]
+        needs = rule.requires_fact
+        agreed = needs and self.scope.facts.get(needs) is True
+        # FeePlan.price reads the due date only to count the days since it: once a fee may be
+        # charged at all (enough days, the fact it needs), its price depends on the date alone.
+        if o - self.due >= rule.min_days_after_due and (not needs or agreed):
+            key: tuple[Any, ...] = (o,)
+        else:
+            key = (o, self.due, agreed)
         found = sp.prices.get(key)
         if found is None:
             if len(sp.prices) >= MEMO_LIMIT:
