@@ -80,7 +80,7 @@ def schedule_line(plan: Plan, case: Case, as_of: dt.date | None = None) -> bytes
 
 # ------------------------------------------------------------------ the collector
 
-COLLECT_EVERY = 10_000  # lines between the batch's own collections of the young generations
+COLLECT_EVERY = 100_000  # lines between the batch's own collections of the young generations
 
 
 @contextlib.contextmanager
@@ -89,13 +89,18 @@ def collector_paused() -> Iterator[Callable[[], None]]:
     young-generation pass, to be called every `COLLECT_EVERY` lines; as it was afterwards.
 
     A case's objects (the line's dict, the case, the output pieces) form no reference cycles:
-    reference counting frees them when the line is written (tests/test_speed_equivalence.py
-    checks that a batch leaves nothing for the collector).  Yet the automatic passes ran some
-    hundred times per 10,000 cases, and each full one walked every object the batch keeps
-    (the memo's keys, the plan's caches), for nothing.  The young passes in between bound
-    what a line that does make a cycle (an unusual error path, say) could hold on to, at the
-    cost of a walk over the objects of the last few thousand lines; the long-lived ones are
-    never walked again.  Left alone when the caller had switched the collector off."""
+    reference counting frees them when the line is written (tests/test_batch_gc.py checks
+    that a batch leaves nothing for the collector, for good lines and bad ones).  Yet the
+    automatic passes ran some hundred times per 10,000 cases, and each full one walked every
+    object the batch keeps (the memo's keys, the plan's caches), for nothing.  The young
+    passes bound what a line that does make a cycle (an unusual error path, say) could hold
+    on to.  They are rare because each walks every schedule the memo took in since the last
+    one (hundreds of thousands of small tuples), and because the tenth young pass would make
+    the next automatic pass after the batch a full one: every 10,000 lines they cost a tenth
+    of a 100,000-case batch.  Afterwards what the batch made goes to the oldest generation
+    unwalked (freeze, then unfreeze, unless the program had frozen objects of its own): the
+    memo's schedules live as long as the plan, and the first automatic pass would otherwise
+    walk every one of them at once.  Left alone when the caller had switched the collector off."""
     if not gc.isenabled():
         yield lambda: None
         return
@@ -103,6 +108,9 @@ def collector_paused() -> Iterator[Callable[[], None]]:
     try:
         yield functools.partial(gc.collect, 1)
     finally:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 
