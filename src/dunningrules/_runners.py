@@ -100,6 +100,11 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
     dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
     when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
+    # The planned action, made once per anchor date, with the due date and the fact its fee needs
+    # where the fee reads them (`_Run.price`); it is a plain tuple that any number of schedules share.
+    needs = fee.rule.requires_fact if fee is not None else None
+    by_anchor = fee is None or (from_due and not needs)
+    made: dict[Any, tuple[Any, ...]] = {}
 
     def run_step(run: _Run) -> None:
         if from_due:
@@ -141,18 +146,23 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             if not when(scope):
                 run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
                 return
-        deadline = None
-        if after is not None:
-            deadline = deadlines_of.get(o)
-            if deadline is None:
-                deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
-        charged = None if fee is None else run.price(sp, o)
+        key = anchor if by_anchor else (anchor, run.due, needs and run.scope.facts.get(needs) is True)
+        action = made.get(key)
+        if action is None:
+            deadline = None
+            if after is not None:
+                deadline = deadlines_of.get(o)
+                if deadline is None:
+                    deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
+            charged = None if fee is None else run.price(sp, o)
+            if len(made) >= MEMO_LIMIT:
+                made.clear()
+            action = made[key] = (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged)
         statuses = run.statuses
         if statuses[idx] != "planned":
             statuses[idx] = "planned"
-            run.dates[idx], run.deadlines[idx] = o, deadline
-        run.actions.append(((o * 1_000_000 + idx) * 1000,  # _sort_key
-                            (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged)))
+            run.dates[idx], run.deadlines[idx] = o, action[3]
+        run.actions.append(((o * 1_000_000 + idx) * 1000, action))  # _sort_key
 
     return run_step
 
