@@ -9,7 +9,8 @@ without the Action objects, Claim objects and dictionaries that form would make:
   the due date and the actions (which are in the memo key): the rate-days to each action date,
   the fees charged by then, which dates the rate table does not cover;
 - per case only what depends on its amount and payments is computed: interest in whole øre
-  (without payments) or one Decimal walk through the ledger (with payments), and written out
+  (without payments) or one exact walk through the ledger in fractions of an øre (with
+  payments; `_money.ledger_cents`, the Decimal walk where an øre is a tie), and written out
   as digits, which need no escaping.
 """
 
