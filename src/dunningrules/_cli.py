@@ -370,7 +370,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
             if not n % COLLECT_EVERY:
                 collect()
             line = line.rstrip("\r\n")  # so a truncated line's error is located on that line
-            if not line.strip():
+            if not line or line.isspace():
                 continue
             if len(line) > MAX_CASE_LINE:
                 out.fail([Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name, n + 1, 1)])
