@@ -88,3 +88,31 @@ def test_the_collector_is_left_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_used_plan_is_freed_when_dropped_without_the_collector():
+    """A plan in a reference cycle would wait for a full collection, which a long-running program
+    that calls `run` or `evaluate` again and again may seldom get: a plan must hold no cycle,
+    whichever paths its cases took (claims in whole øre, the Decimal walk, notices' claims)."""
+    from unittest import mock
+
+    import dunningrules._batch as batch
+    from dunningrules import case_from_data, compile, evaluate, load_ruleset
+
+    ruleset = load_ruleset(ROOT / "rulesets" / "no" / "standard.yaml")
+    cases = [case_from_data({**c, "currency": "NOK"}) for c in GOOD[:4]]
+    gc.collect()
+    gc.disable()
+    try:
+        plan = compile(ruleset)
+        for case in cases:
+            batch.schedule_line(plan, case)
+            [a.claim for a in evaluate(plan, case).actions]
+        with mock.patch.object(batch, "ledger_cents", lambda *args, **kwargs: None):  # the Decimal walk
+            for case in cases:
+                plan.lines.clear()
+                batch.schedule_line(plan, case)
+        del plan, case
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

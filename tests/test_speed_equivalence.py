@@ -433,6 +433,23 @@ def test_a_line_read_without_the_models_is_what_the_models_read(line):
         assert field_values(fast) == field_values(model)
 
 
+def test_a_whole_number_amount_has_at_most_sixteen_digits_on_either_path():
+    from pydantic import ValidationError
+
+    from dunningrules._batch import read_line
+    from dunningrules._model import Case
+
+    for amount, ok in ((10**16 - 1, True), (10**16, False), (10**18 - 1, False)):
+        line = json.dumps({"id": "L-1", "due_date": "2026-04-01", "amount": amount, "currency": "NOK"})
+        assert (read_line(line) is not None) is ok
+        try:
+            Case.model_validate_json(line)
+        except ValidationError:
+            assert not ok
+        else:
+            assert ok
+
+
 def test_plain_lines_are_read_without_the_models():
     from dunningrules._batch import read_line
 

@@ -98,10 +98,7 @@ def collector_paused() -> Iterator[Callable[[], None]]:
     on to.  They are rare because each walks every schedule the memo took in since the last
     one (hundreds of thousands of small tuples), and because the tenth young pass would make
     the next automatic pass after the batch a full one: every 10,000 lines they cost a tenth
-    of a 100,000-case batch.  Afterwards what the batch made goes to the oldest generation
-    unwalked (freeze, then unfreeze, unless the program had frozen objects of its own): the
-    memo's schedules live as long as the plan, and the first automatic pass would otherwise
-    walk every one of them at once.  Left alone when the caller had switched the collector off."""
+    of a 100,000-case batch.  Left alone when the caller had switched the collector off."""
     if not gc.isenabled():
         yield lambda: None
         return
@@ -109,9 +106,6 @@ def collector_paused() -> Iterator[Callable[[], None]]:
     try:
         yield functools.partial(gc.collect, 1)
     finally:
-        if not gc.get_freeze_count():
-            gc.freeze()
-            gc.unfreeze()
         gc.enable()
 
 
@@ -245,7 +239,7 @@ def _amount(value: Any) -> Decimal | None:
         if not _AMOUNT(value):
             return None
         amount = Decimal(value)
-    elif type(value) is int and 0 < value < 10**18:
+    elif type(value) is int and 0 < value < 10**16:  # 18 digits, 2 of them decimals
         amount = Decimal(value)
     else:
         return None

@@ -865,44 +865,44 @@ def ledger_walks(plan: Plan, amount: Decimal, due: int, fees: Sequence[tuple[int
 
 def rate_days_fn(plan: Plan) -> Callable[[int, int], int | None] | None:
     """Σ rate × days over (start, end] as `_rate_days_or_why` has it, or None where no rate is
-    known (`_money.ledger_cents`' rate_days); None without an interest table.  Made once per plan."""
+    known (`_money.ledger_cents`' rate_days); None without an interest table.
+
+    The usual one, from the table's running sums, is made once and kept on the plan; it holds
+    the sums, not the plan, so that a plan stays free of reference cycles and is freed as soon
+    as it is dropped (tests/test_batch_gc.py).  Others are made per call."""
     if plan.interest is None:
         return None
     found = plan.lines.get(("rate_days", None))
-    if found is None:
-        sums = plan.interest.day_sums()
-        if sums is None:
-            def rate_days(start: int, end: int) -> int | None:
-                return _rate_days_or_why(plan, start, end)[0]
-        else:
-            first, running = sums
-            size = len(running)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    sums = plan.interest.day_sums()
+    if sums is None:
+        return lambda start, end: _rate_days_or_why(plan, start, end)[0]
+    first, running = sums
+    size = len(running)
 
-            def rate_days(start: int, end: int) -> int | None:  # one subtraction, as in _rate_days_or_why
-                a, b = start + 1 - first, end - first + 1
-                return running[b] - running[a] if a >= 0 and b < size else None
+    def rate_days(start: int, end: int) -> int | None:  # one subtraction, as in _rate_days_or_why
+        a, b = start + 1 - first, end - first + 1
+        return running[b] - running[a] if a >= 0 and b < size else None
 
-        found = plan.lines[("rate_days", None)] = rate_days
-    return found  # type: ignore[no-any-return]
+    plan.lines[("rate_days", None)] = rate_days
+    return rate_days
 
 
 def _interest_fn(plan: Plan) -> Callable[[Decimal, int, int], Decimal] | None:
     """Unrounded interest on a principal for the days in (start, end] from the plan's rate-days;
-    made once per plan."""
+    made per walk (kept on the plan it would hold the plan in a reference cycle)."""
     if plan.interest is None:
         return None
-    found = plan.lines.get(("interest", None))
-    if found is None:
-        per = Decimal(10_000 * plan.day_count)  # rate-days are in hundredths of a percent
+    per = Decimal(10_000 * plan.day_count)  # rate-days are in hundredths of a percent
 
-        def interest(principal: Decimal, start: int, end: int) -> Decimal:
-            rate_days, why = _rate_days_or_why(plan, start, end)
-            if why is not None:
-                raise RateError("rate-missing", why.split(": ", 1)[1])
-            return principal * rate_days / per  # type: ignore[operator]
+    def interest(principal: Decimal, start: int, end: int) -> Decimal:
+        rate_days, why = _rate_days_or_why(plan, start, end)
+        if why is not None:
+            raise RateError("rate-missing", why.split(": ", 1)[1])
+        return principal * rate_days / per  # type: ignore[operator]
 
-        found = plan.lines[("interest", None)] = interest
-    return found  # type: ignore[no-any-return]
+    return interest
 
 
 def _rate_days_or_why(plan: Plan, due: int, day: int) -> tuple[int | None, str | None]:

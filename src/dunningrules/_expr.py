@@ -630,25 +630,29 @@ _Fn = t.Callable[[t.Any], t.Any]
 
 def _show(node: Cond) -> str:
     """Render a node back to text, for messages."""
-    def r(n: Cond, top: bool = False) -> str:
-        if isinstance(n, Literal):
-            v = n.value
-            if v is None or isinstance(v, bool):
-                return "null" if v is None else str(v).lower()
-            return repr(v) if isinstance(v, str) else str(v)
-        if isinstance(n, Name):
-            return ".".join(n.parts)
-        if isinstance(n, ListLit):
-            return "[" + ", ".join(r(i) for i in n.items) + "]"
-        if isinstance(n, Unary):
-            s = f"{n.op} {r(n.operand)}" if n.op == "not" else f"-{r(n.operand)}"
-        elif isinstance(n, BoolOp):
-            s = f" {n.op} ".join(r(v) for v in n.values)
-        else:
-            s = f"{r(n.left)} {n.op} {r(n.right)}"
-        return s if top else f"({s})"
-    text = r(node, True)
+    text = _shown(node, True)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _shown(n: Cond, top: bool = False) -> str:
+    # A module function, not a nested one: a nested function that calls itself is a reference
+    # cycle, garbage for the collector on every call.
+    if isinstance(n, Literal):
+        v = n.value
+        if v is None or isinstance(v, bool):
+            return "null" if v is None else str(v).lower()
+        return repr(v) if isinstance(v, str) else str(v)
+    if isinstance(n, Name):
+        return ".".join(n.parts)
+    if isinstance(n, ListLit):
+        return "[" + ", ".join(_shown(i) for i in n.items) + "]"
+    if isinstance(n, Unary):
+        s = f"{n.op} {_shown(n.operand)}" if n.op == "not" else f"-{_shown(n.operand)}"
+    elif isinstance(n, BoolOp):
+        s = f" {n.op} ".join(_shown(v) for v in n.values)
+    else:
+        s = f"{_shown(n.left)} {n.op} {_shown(n.right)}"
+    return s if top else f"({s})"
 
 
 def _to_number(value: t.Any) -> Decimal | None:
