@@ -292,7 +292,7 @@ def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
 
     pieces   constant JSON, and where a claim goes the index of its date among the schedule's
              distinct action dates (ascending): the claims are computed once per date
-    unpaid   per date, nothing paid: the claim's JSON, or (rate-days, fees in øre, fees as text)
+    unpaid   per date, nothing paid: the claim's JSON, or (rate-days, fees in øre)
     fees     (date, amount, amount in øre) of each fee charged
     groups   the dates in the ledger's walks (see `_evaluate.ledger_groups`)
     unknown  per walk, each date's claim when the walk needs a rate no row has
@@ -325,9 +325,9 @@ def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[in
             while j < count and by_date[j][0] <= o:
                 owed += by_date[j][1]
                 j += 1
-            unpaid.append(cell if cell.__class__ is bytes else (cell, owed, _cents_text(owed)))
+            unpaid.append(cell if cell.__class__ is bytes else (cell, owed))
     else:
-        unpaid = [cell if cell.__class__ is bytes else (cell, 0, "0.00") for cell in cells]
+        unpaid = [cell if cell.__class__ is bytes else (cell, 0) for cell in cells]
     # The walks of `_evaluate.ledger_groups`: the dates the rate table covers, then the others.
     covered = tuple([o for o, cell in zip(dates, cells) if cell.__class__ is not bytes])
     if len(covered) == len(dates):
@@ -351,11 +351,6 @@ def _fee_amount(text: str) -> Decimal:
 @functools.lru_cache(maxsize=4096)
 def _fee_cents(text: str) -> int:
     return int(Decimal(text) * 100)  # whole øre: a fee is rounded to the øre or given with two decimals
-
-
-@functools.lru_cache(maxsize=4096)
-def _cents_text(cents: int) -> str:
-    return f"{cents // 100}.{_TWO_DIGITS[cents % 100]}"
 
 
 def _cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
@@ -482,20 +477,24 @@ def _unpaid_claims(plan: Plan, case: Case, unpaid: tuple[Any, ...]) -> list[byte
     `_evaluate._unpaid_cents` has it: interest = amount × Σ(rate × days) / (10 000 × day_count)
     in øre, rounded half-up once."""
     cents = int(case.amount * 100)
-    principal = f"{cents // 100}.{_TWO_DIGITS[cents % 100]}"
     twice, den = 2 * cents, 10_000 * plan.day_count
     values = []
     for slot in unpaid:
         if slot.__class__ is bytes:
             values.append(slot)
             continue
-        rate_days, fee, fee_text = slot
-        interest = (twice * rate_days + den) // (2 * den)
-        total = cents + fee + interest
-        values.append(f',"claim":{{"principal":"{principal}","fees":"{fee_text}","interest":"{interest // 100}.'
-                      f'{_TWO_DIGITS[interest % 100]}","total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},'
-                      '"claim_error":null}'.encode())
+        rate_days, fee = slot
+        values.append(_claim_json(cents, fee, (twice * rate_days + den) // (2 * den)))
     return values
+
+
+def _claim_json(principal: int, fees: int, interest: int) -> bytes:
+    """An action's claim and claim_error in JSON from its parts in øre: Ledger.claim()'s figures,
+    the total their sum."""
+    total = principal + fees + interest
+    return (f',"claim":{{"principal":"{principal // 100}.{_TWO_DIGITS[principal % 100]}","fees":"'
+            f'{fees // 100}.{_TWO_DIGITS[fees % 100]}","interest":"{interest // 100}.{_TWO_DIGITS[interest % 100]}",'
+            f'"total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},"claim_error":null}}').encode()
 
 
 def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
@@ -533,12 +532,7 @@ def _paid_claims_in_cents(plan: Plan, case: Case, due: int, fees: tuple[tuple[in
             continue
         if states is None:
             return None
-        for principal, owed_fees, interest in states:
-            total = principal + owed_fees + interest
-            found.append(f',"claim":{{"principal":"{principal // 100}.{_TWO_DIGITS[principal % 100]}","fees":"'
-                         f'{owed_fees // 100}.{_TWO_DIGITS[owed_fees % 100]}","interest":"{interest // 100}.'
-                         f'{_TWO_DIGITS[interest % 100]}","total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},'
-                         '"claim_error":null}'.encode())
+        found += [_claim_json(*state) for state in states]
     return found
 
 

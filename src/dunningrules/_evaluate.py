@@ -113,9 +113,7 @@ def _fine_facts(plan: Plan, case: Case) -> dict[str, Any] | None:
                 return None
             facts[fact.name] = fact.default
             continue
-        kind, wanted = value.__class__, fact.type
-        if not (kind is bool if wanted == "boolean" else kind is str if wanted == "string"
-                else kind is not bool and isinstance(value, (int, Decimal))):
+        if not _fact_ok(value, fact.type):
             return None
         facts[fact.name] = value
     events = case.events
@@ -139,6 +137,16 @@ def _fine_facts(plan: Plan, case: Case) -> dict[str, Any] | None:
     return facts
 
 
+def _fact_ok(value: Any, wanted: str) -> bool:
+    """A given fact's value is of its declared type (1 is a number, never true)."""
+    kind = value.__class__
+    if wanted == "boolean":
+        return kind is bool
+    if wanted == "string":
+        return kind is str
+    return kind is not bool and isinstance(value, (int, Decimal))
+
+
 def _check_case(plan: Plan, case: Case, path: str) -> dict[str, Any]:
     problems: list[Finding] = []
 
@@ -157,10 +165,7 @@ def _check_case(plan: Plan, case: Case, path: str) -> dict[str, Any]:
     for fact in plan.facts:
         value = given.get(fact.name)
         if value is not None:
-            kind = type(value)
-            ok = kind is bool if fact.type == "boolean" else (
-                kind is str if fact.type == "string" else kind is not bool and isinstance(value, (int, Decimal)))
-            if not ok:
+            if not _fact_ok(value, fact.type):
                 bad("case-fact-type", f"facts.{fact.name} must be a {fact.type}, not {json_value(value)}",
                     ("facts", fact.name))
             facts[fact.name] = value
@@ -681,10 +686,15 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
 
 def _paid_in_full_later(memo: dict[Any, Any], key: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
     """The schedule for `key` from one kept for another day of payment in full, or None."""
-    for earlier, dates, raw in memo.get(("paid in full", key[0], *key[2:]), ()):
+    for earlier, dates, raw in memo.get(_any_day_paid(key), ()):
         if bisect.bisect_left(dates, paid) == bisect.bisect_left(dates, earlier):
             return tuple([_repaid(a, paid) for a in raw])
     return None
+
+
+def _any_day_paid(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The memo key of the schedules kept for `key` whatever the day paid in full (key[1])."""
+    return ("paid in full", key[0], *key[2:])
 
 
 def _repaid(action: tuple[Any, ...], paid: int) -> tuple[Any, ...]:
@@ -704,7 +714,7 @@ def _paid_in_full_kept(memo: dict[Any, Any], key: tuple[Any, ...], paid: int, ra
     """Keep `raw`, paid in full on `paid`, for other days of payment (see `_paid_in_full_later`)."""
     if any(a[1] == "waiting" for a in raw):
         return
-    shared = ("paid in full", key[0], *key[2:])
+    shared = _any_day_paid(key)
     dates = tuple(sorted({a[2] for a in raw if a[2] is not None}))
     memo[shared] = (*memo.get(shared, ()), (paid, dates, raw))
 

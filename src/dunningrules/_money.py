@@ -218,15 +218,20 @@ def ledger_states(days: Sequence[Any], principal: Decimal, due: Any, events: Seq
         accrued_to = due  # interest has been added for every day up to and including this one
         i, n = 0, len(events)
         for day in days:
-            while i < n and events[i][0] <= day:
-                when, kind, amount = events[i]
-                i += 1
+            while True:  # the events up to the day, then the day itself (kind -1)
+                if i < n and events[i][0] <= day:
+                    when, kind, amount = events[i]
+                    i += 1
+                else:
+                    when, kind, amount = day, -1, _ZERO
                 if interest_fn is not None and when > accrued_to and owed[0] > 0:
                     more = interest_fn(owed[0], accrued_to, when)
                     owed[2] += more
                     accrued += more
                 if when > accrued_to:
                     accrued_to = when
+                if kind < 0:
+                    break
                 if kind == 0:
                     charged += amount
                     used = min(credit, amount)  # a credit from an earlier overpayment pays a later fee
@@ -240,12 +245,6 @@ def ledger_states(days: Sequence[Any], principal: Decimal, due: Any, events: Seq
                         owed[part] -= take
                         left -= take
                     credit += left
-            if interest_fn is not None and day > accrued_to and owed[0] > 0:
-                more = interest_fn(owed[0], accrued_to, day)
-                owed[2] += more
-                accrued += more
-            if day > accrued_to:
-                accrued_to = day
             out.append((owed[0], owed[1], owed[2], paid, credit, charged, accrued))
     return out
 
