@@ -212,7 +212,14 @@ def load_yaml(
             _check_printable(text, add)
         if findings or text is None:
             raise _Stop
-        located = _walk(text, path, max_depth, MAX_NODES, add)
+        try:
+            located = _walk(text, path, max_depth, MAX_NODES, add, _LOADER)
+        except _DeeperThanLibyaml:
+            # libyaml (PyYAML >= 6.0.4) stops at flow level 1000 while scanning ahead, before
+            # its events reach our depth check; the pure-Python parser streams them, so our
+            # check finds the first value past max_depth, as it does for shallower nesting.
+            findings.clear()
+            located = _walk(text, path, max_depth, MAX_NODES, add, yaml.SafeLoader)
     except _Stop:
         located = None
     if findings or located is None:
@@ -265,14 +272,18 @@ def _check_printable(text: str, add: Callable) -> None:
         add("yaml-syntax", f"the character U+{ord(m.group()):04X} is not allowed; remove it", *locate(m.start()))
 
 
-def _walk(text: str, path: str, max_depth: int, max_nodes: int, add: Callable) -> Located:
+class _DeeperThanLibyaml(Exception):
+    """libyaml refused nesting deeper than its own limit (see load_yaml)."""
+
+
+def _walk(text: str, path: str, max_depth: int, max_nodes: int, add: Callable, loader: Any) -> Located:
     values: dict[JsonPath, tuple[int, int]] = {}
     keys: dict[JsonPath, tuple[int, int]] = {}
     stack: list[_Frame] = []
     root: Any = None
     documents = nodes = 0
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, ev.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -325,6 +336,8 @@ def _walk(text: str, path: str, max_depth: int, max_nodes: int, add: Callable) -
                 else:
                     parent.items[pointer[-1]] = value
     except yaml.MarkedYAMLError as e:
+        if loader is not yaml.SafeLoader and "maximum nesting depth" in str(e.problem):
+            raise _DeeperThanLibyaml from None
         add("yaml-syntax", _syntax_message(e, text), *_pos(e.problem_mark or e.context_mark))
     except yaml.YAMLError as e:  # not expected after _check_printable; still located somewhere
         add("yaml-syntax", " ".join(str(e).split()), 1, 1)
