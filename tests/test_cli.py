@@ -483,6 +483,21 @@ def test_truncated_jsonl_line_is_reported_on_its_own_line(tmp_path, source):
     assert col == len('{"id": "broken", ') + 1
 
 
+@pytest.mark.parametrize("table", [False, True])
+def test_a_jsonl_line_that_is_not_utf8_is_reported_alone(tmp_path, table):
+    """One bad byte spoils its own line only: the others are scheduled, the byte is located."""
+    path = tmp_path / "batch.jsonl"
+    bad = json.dumps(dict(CASE, id="L-\u00e5\u00e5"), ensure_ascii=False).encode().replace("\u00e5".encode(), b"\xff", 1)
+    path.write_bytes(json.dumps(CASE).encode() + b"\n" + bad + b"\n" + json.dumps(PAID_CASE).encode() + b"\n")
+    code, out, err = cli("schedule", NO_RULESET, path, *(["--format", "table"] if table else []))
+    assert code == 1
+    if table:
+        assert [line.split()[1] for line in out.splitlines() if line.startswith("case ")] == ["L-1001", "L-2002"]
+    else:
+        assert [json.loads(line)["case"] for line in out.splitlines()] == ["L-1001", "L-2002"]
+    assert assert_findings_format(err) == [(2, bad.index(b"\xff") + 1, "case-not-utf8")]
+
+
 def test_stdin_json_lines_with_a_bad_line(tmp_path):
     stdin = json.dumps(CASE) + "\n" + json.dumps(dict(CASE, id="X", amount="-5")) + "\n" + json.dumps(PAID_CASE) + "\n"
     code, out, err = cli("schedule", NO_RULESET, "-", stdin=stdin)

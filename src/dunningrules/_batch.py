@@ -25,10 +25,10 @@ import re
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring  # what json.dumps uses for a str when ensure_ascii is off
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal
 
-from orjson import JSONDecodeError as _JSONDecodeError
-from orjson import loads as _loads
+import msgspec
+from msgspec import Meta
 
 from ._compile import Plan
 from ._evaluate import (
@@ -111,177 +111,90 @@ def collector_paused() -> Iterator[Callable[[], None]]:
 
 # ------------------------------------------------------------------ reading a line
 
-class LineCase:
-    """A case read from a JSON line by `read_line`: the attributes of a `Case` that evaluation
-    and the batch path read, with the same values the model would hold."""
-
-    __slots__ = ("id", "due_date", "amount", "currency", "debtor", "facts", "events")
-
-    def __init__(self, id: str, due_date: dt.date, amount: Decimal, currency: str, debtor: LineDebtor | None,
-                 facts: dict[str, Any], events: list[LineEvent]) -> None:
-        self.id, self.due_date, self.amount, self.currency = id, due_date, amount, currency
-        self.debtor, self.facts, self.events = debtor, facts, events
+class LineDebtor(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    language: Annotated[str, Meta(pattern=r"^[a-z]{2}\Z")] | None = None
+    kind: Literal["person", "organisation"] = "person"
+    address: Annotated[str, Meta(max_length=500)] | None = None
 
 
-class LineEvent(NamedTuple):
-    type: str
+class LineEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    type: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*\Z", max_length=64)]
     date: dt.date
-    amount: Decimal | None
+    amount: Any = None  # the JSON text's str or int, made a Decimal by read_line
+    note: Annotated[str, Meta(max_length=500)] | None = None
 
 
-class LineDebtor(NamedTuple):
-    name: str
-    language: str | None
-    kind: str
-    address: str | None
+class _LineCreditor(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: Annotated[str, Meta(min_length=1, max_length=500)]
+    address: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    organisation_number: Annotated[str, Meta(max_length=32)] | None = None
+    account: Annotated[str, Meta(max_length=64)] | None = None
 
 
-_CASE_KEYS = frozenset(("id", "due_date", "amount", "currency", "debtor", "creditor", "payment_reference",
-                        "status_url", "facts", "events"))
-_READ_KEYS = frozenset(("id", "due_date", "amount", "currency", "debtor", "facts", "events"))
-_EVENT_KEYS = frozenset(("type", "date", "amount", "note"))
-_CREDITOR_KEYS = frozenset(("name", "address", "organisation_number", "account"))
-_DATE = re.compile(r"(?:19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}").fullmatch
+class LineCase(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A case read from a JSON line by `read_line`: the attributes of a `Case` that evaluation
+    and the batch path read, with the same values the model would hold.  Its objects make no
+    reference cycles, so the collector need not track them (gc=False)."""
+
+    id: Annotated[str, Meta(min_length=1, max_length=200)]
+    due_date: dt.date
+    amount: Any  # the JSON text's str or int, made a Decimal by read_line
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}\Z")]
+    debtor: LineDebtor | None = None
+    creditor: _LineCreditor | None = None
+    payment_reference: Annotated[str, Meta(max_length=64)] | None = None
+    status_url: Annotated[str, Meta(max_length=500)] | None = None
+    facts: dict[str, bool | None] = {}
+    events: Annotated[list[LineEvent], Meta(max_length=10_000)] = []
+
+
+_decode = msgspec.json.Decoder(LineCase).decode
 # At most 18 digits, 2 of them decimals, no sign, exponent, blanks or leading zeros.
 _AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,2})?").fullmatch
-_CURRENCY = re.compile(r"[A-Z]{3}").fullmatch
-_EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}").fullmatch
-_LANGUAGE = re.compile(r"[a-z]{2}").fullmatch
 
 
-def read_line(line: str) -> LineCase | None:
+def read_line(line: bytes | str) -> LineCase | None:
     """The case on a JSON line when it is plainly well-formed, without the pydantic models;
     None for anything else, which then goes through `Case.model_validate_json` (and its errors).
 
-    What this accepts is a part of what the models accept, with the values they would give:
-    no backslash escapes, dates YYYY-MM-DD, amounts as plain decimal strings or whole numbers,
-    facts true, false or null (the models read a string fact that looks like a number as a
-    number), each field's length and pattern as the models have them (tests/test_speed_equivalence.py).
-    orjson parses the line: it refuses what json refuses here (NaN, Infinity, invalid UTF-8),
-    reads a duplicated key as json does (the last one counts) and reads an integer past 64 bits
-    as a float, which no field here accepts, so such lines go to the models too."""
-    if "\\" in line:
+    What this accepts is a part of what the models accept, with the values they would give
+    (tests/test_speed_equivalence.py): msgspec decodes and checks the line against `LineCase`,
+    each field's length and pattern as the models have them, dates YYYY-MM-DD; amounts are
+    plain decimal strings or whole numbers, facts true, false or null (the models read a string
+    fact that looks like a number as a number).  Lines with a backslash escape are left to the
+    models, which is also what keeps a pattern's end from matching before an escaped newline.
+    msgspec refuses what json refuses here (NaN, Infinity, invalid UTF-8) and reads a duplicated
+    key as json does (the last one counts)."""
+    if (b"\\" if line.__class__ is bytes else "\\") in line:
         return None
     try:
-        data = _loads(line)
-    except _JSONDecodeError:
+        case = _decode(line)
+    except msgspec.MsgspecError:
         return None
-    if data.__class__ is not dict or not _CASE_KEYS.issuperset(data):
+    amount = _amount(case.amount)
+    if amount is None:
         return None
-    get = data.get
-    case_id, currency = get("id"), get("currency")
-    if (case_id.__class__ is not str or not 0 < len(case_id) <= 200
-            or currency.__class__ is not str or not _CURRENCY(currency)):
-        return None
-    due, amount = _date(get("due_date")), _amount(get("amount"))
-    if due is None or amount is None:
-        return None
-    if not _READ_KEYS.issuperset(data) and not (  # the fields evaluation does not read, checked when given
-            _text(get("payment_reference"), 0, 64) and _text(get("status_url"), 0, 500)
-            and _creditor(get("creditor"))):
-        return None
-    debtor = get("debtor")
-    if debtor is not None:
-        debtor = _debtor(debtor)
-        if debtor is None:
-            return None
-    facts = get("facts")
-    if facts is None:
-        if "facts" in data:
-            return None
-        facts = {}
-    elif facts.__class__ is not dict or not all(v is None or v.__class__ is bool for v in facts.values()):
-        return None
-    else:
-        facts = dict(facts)
-    events = get("events")
-    read: list[LineEvent] = []
-    if events:
-        if events.__class__ is not list or len(events) > 10_000:
-            return None
-        for event in events:
-            one = _event(event)
-            if one is None:
+    case.amount = amount
+    for event in case.events:
+        if event.amount is not None:
+            amount = _amount(event.amount)
+            if amount is None:
                 return None
-            read.append(one)
-    elif events is not None and events.__class__ is not list:
-        return None
-    elif events is None and "events" in data:
-        return None
-    return LineCase(case_id, due, amount, currency, debtor, facts, read)
-
-
-_DATES: dict[str, dt.date | None] = {}  # a batch repeats its dates: each one parsed once
-
-
-def _date(value: Any) -> dt.date | None:
-    if value.__class__ is not str:
-        return None
-    found = _DATES.get(value, _UNSEEN)
-    if found is _UNSEEN:
-        found = None
-        if _DATE(value):
-            try:
-                found = dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        if len(_DATES) >= 100_000:
-            _DATES.clear()
-        _DATES[value] = found
-    return found  # type: ignore[return-value]
-
-
-_UNSEEN = object()
+            event.amount = amount
+    return case
 
 
 def _amount(value: Any) -> Decimal | None:
-    if type(value) is str:
+    if value.__class__ is str:
         if not _AMOUNT(value):
             return None
         amount = Decimal(value)
-    elif type(value) is int and 0 < value < 10**16:  # 18 digits, 2 of them decimals
+    elif value.__class__ is int and 0 < value < 10**16:  # 18 digits, 2 of them decimals
         amount = Decimal(value)
     else:
         return None
-    return amount if amount > 0 else None
-
-
-def _text(value: Any, shortest: int, longest: int) -> bool:
-    """Absent, null, or a string of shortest..longest characters."""
-    return value is None or (type(value) is str and shortest <= len(value) <= longest)
-
-
-def _creditor(value: Any) -> bool:
-    return value is None or (
-        type(value) is dict and _CREDITOR_KEYS.issuperset(value) and type(value.get("name")) is str
-        and _text(value["name"], 1, 500) and _text(value.get("address"), 1, 500)
-        and _text(value.get("organisation_number"), 0, 32) and _text(value.get("account"), 0, 64))
-
-
-def _debtor(value: Any) -> LineDebtor | None:
-    if type(value) is not dict:
-        return None
-    name, language = value.get("name"), value.get("language")
-    kind, address = value.get("kind", "person"), value.get("address")
-    if (type(name) is not str or not 0 < len(name) <= 200 or kind not in ("person", "organisation")
-            or type(kind) is not str or not _text(address, 0, 500)
-            or not (language is None or (type(language) is str and _LANGUAGE(language)))):
-        return None
-    return LineDebtor(name, language, kind, address)
-
-
-def _event(value: Any) -> LineEvent | None:
-    if type(value) is not dict or not _EVENT_KEYS.issuperset(value):
-        return None
-    kind, day = value.get("type"), _date(value.get("date"))
-    amount = value.get("amount")
-    if amount is not None:
-        amount = _amount(amount)
-        if amount is None:
-            return None
-    if type(kind) is not str or not _EVENT_TYPE(kind) or day is None or not _text(value.get("note"), 0, 500):
-        return None
-    return LineEvent(kind, day, amount)
+    return amount if amount else None
 
 
 def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -295,14 +295,16 @@ class _Output:
         if out is not None:
             self.stdout.write(out)
 
-    def line(self, case: Case | list[Finding], text: str, line_offset: int) -> bytes | None:
+    def line(self, case: Any, text: bytes | str, line_offset: int) -> bytes | None:
         """A case's schedule as one line of compact JSON in UTF-8 (the plain JSON Lines batch)."""
         try:
             if isinstance(case, list):
                 raise CaseError(case)
             return schedule_line(self.plan, case, self.as_of)
         except CaseError as e:
-            self.fail([_locate(f, text, self.name, line_offset) for f in e.findings])
+            if text.__class__ is bytes:  # from the fast path, which read it as UTF-8
+                text = text.decode().rstrip("\r\n")  # type: ignore[union-attr]
+            self.fail([_locate(f, text, self.name, line_offset) for f in e.findings])  # type: ignore[arg-type]
             return None
 
     def render(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...],
@@ -363,41 +365,72 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         else:
             stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
-    validate_json = Case.model_validate_json
     write = None if out.table or out.with_text else _byte_writer(stdout)
     with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
-        for n, line in enumerate(_lines(args.case, stdin)):
+        for n, line in enumerate(_batch_lines(args.case, stdin)):
             if not n % COLLECT_EVERY:
                 collect()
-            line = line.rstrip("\r\n")  # so a truncated line's error is located on that line
-            if not line or line.isspace():
-                continue
-            if len(line) > MAX_CASE_LINE:
-                out.fail([Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name, n + 1, 1)])
-                continue
-            # Fast paths: a plainly well-formed line read without the models (plain JSON output
-            # only: notices and tables need the models); else pydantic-core parses and validates.
-            case: Any = read_line(line) if write is not None else None  # a LineCase, a Case or findings
-            try:
-                if case is None:
-                    case = validate_json(line)
-            except ValidationError:  # slow path, only to say exactly what is wrong
-                try:
-                    data = json.loads(line, parse_float=Decimal)
-                except json.JSONDecodeError as e:
-                    out.fail([_json_error(e, name, n)])
+            # The fast path: a plainly well-formed line read without the models, its schedule
+            # written as bytes (plain JSON output only: notices and tables need the models).
+            if write is not None and len(line) <= MAX_CASE_LINE:
+                case = read_line(line)
+                if case is not None:
+                    written = out.line(case, line, n)
+                    if written is not None:
+                        write(written)
                     continue
-                except (RecursionError, ValueError) as e:
-                    out.fail([_json_limit(e, line, name, n)])
-                    continue
-                case = _case_or_findings(data, name)
-            if write is None:
-                out.case(case, line, (), n)
-            else:
-                written = out.line(case, line, n)
-                if written is not None:
-                    write(written)
+            _slow_line(out, write, line, name, n)
     return EXIT_INVALID if out.failed else EXIT_OK
+
+
+def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes | str, name: str, n: int) -> None:
+    """A line the fast path did not take: blank, too long, not UTF-8, or read by the models,
+    whose errors say exactly what is wrong (and where)."""
+    if line.__class__ is bytes:
+        try:
+            line = line.decode("utf-8")  # type: ignore[union-attr]
+        except UnicodeDecodeError as e:
+            good = line[:e.start].decode("utf-8")  # type: ignore[index]
+            out.fail([Finding("case-not-utf8", f"the line is not UTF-8 text ({e.reason})", name, n + 1,
+                              len(good) + 1)])
+            return
+    line = line.rstrip("\r\n")  # type: ignore[union-attr,arg-type]  # a truncated line's error is located on it
+    if not line or line.isspace():  # type: ignore[union-attr]
+        return
+    if len(line) > MAX_CASE_LINE:
+        out.fail([Finding("case-too-large", f"line is over {MAX_CASE_LINE:,} characters", name, n + 1, 1)])
+        return
+    try:
+        case: Any = Case.model_validate_json(line)  # a Case, or findings below
+    except ValidationError:  # slow path, only to say exactly what is wrong
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            out.fail([_json_error(e, name, n)])
+            return
+        except (RecursionError, ValueError) as e:
+            out.fail([_json_limit(e, line, name, n)])  # type: ignore[arg-type]
+            return
+        case = _case_or_findings(data, name)
+    if write is None:
+        out.case(case, line, (), n)  # type: ignore[arg-type]
+    else:
+        written = out.line(case, line, n)  # type: ignore[arg-type]
+        if written is not None:
+            write(written)
+
+
+def _batch_lines(path: str, stdin: IO[str]) -> Iterator[bytes | str]:
+    """The lines of a JSON Lines input, streamed: a file's as bytes (the fast path reads UTF-8
+    itself; a line that is not UTF-8 is reported alone), standard input's as it gives them."""
+    if path == "-":
+        yield from stdin
+        return
+    try:
+        with open(path, "rb") as f:
+            yield from f
+    except OSError as e:
+        raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
 
 
 def _byte_writer(stdout: IO[str]) -> Callable[[bytes], Any]:
