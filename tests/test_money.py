@@ -316,7 +316,8 @@ def test_two_payments_on_one_day_equal_their_sum(p, due, day, date_, a, b):
 from dunningrules._money import ledger_cents, ledger_events, ledger_states  # noqa: E402
 
 PER = 10_000 * 365
-_FIRST_DAY, _SUMS = NO_LATE.day_sums()
+SUMS = NO_LATE.day_sums()
+_FIRST_DAY, _SUMS = SUMS
 
 
 def _rate_days(start: int, end: int) -> int | None:
@@ -340,18 +341,26 @@ def decimal_claims(days, principal, due, fees, payments, order):
 
 
 ordinals = st.integers(FIRST.toordinal(), LAST.toordinal())
+past_the_rows = st.integers(FIRST.toordinal(), LAST.toordinal() + 40)  # some days no rate covers
 cents = st.integers(1, 10**9)
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(p=cents, due=ordinals, days=st.lists(ordinals, min_size=1, max_size=8, unique=True),
-       fees=st.lists(st.tuples(ordinals, st.integers(1, 10**5)), max_size=3),
-       payments=st.lists(st.tuples(ordinals, st.integers(1, 10**9)), max_size=4), order=orders)
+@given(p=cents, due=ordinals, days=st.lists(past_the_rows, min_size=1, max_size=8, unique=True),
+       fees=st.lists(st.tuples(past_the_rows, st.integers(1, 10**5)), max_size=3),
+       payments=st.lists(st.tuples(past_the_rows, st.integers(1, 10**9)), max_size=4), order=orders)
 def test_the_walk_in_whole_ore_gives_the_decimal_walks_figures(p, due, days, fees, payments, order):
     days.sort()
-    got = ledger_cents(days, p, due, ledger_events(fees, payments, days[-1]), order, _rate_days, PER)
-    if got is not None:  # None: a tie or too many rescalings, and the caller walks in Decimal
-        assert got == decimal_claims(days, p, due, fees, payments, order)
+    got = ledger_cents(days, p, due, ledger_events(fees, payments, days[-1]), order, SUMS, PER)
+    if got is None:  # a tie or too many rescalings: the caller walks in Decimal
+        return
+    known = [state for state in got if state is not None]
+    assert got[len(known):] == [None] * (len(got) - len(known))  # unknown from a day on, never before
+    if len(known) < len(days):  # the Decimal walk fails from that day on too
+        with pytest.raises(RateError):
+            decimal_claims(days[:len(known) + 1], p, due, fees, payments, order)
+    if known:
+        assert known == decimal_claims(days[:len(known)], p, due, fees, payments, order)
 
 
 def test_the_walk_in_whole_ore_seldom_leaves_a_case_to_decimal():
@@ -364,7 +373,7 @@ def test_the_walk_in_whole_ore_seldom_leaves_a_case_to_decimal():
         payments = [(due + rng.randrange(1, 40), rng.randrange(100, 500_000)) for _ in range(rng.randrange(1, 3))]
         p = rng.randrange(100_000, 2_000_000)
         got = ledger_cents(days, p, due, ledger_events([(due + 15, 3750)], payments, days[-1]),
-                           ("fees", "interest", "principal"), _rate_days, PER)
+                           ("fees", "interest", "principal"), SUMS, PER)
         if got is None:
             left += 1
         else:
@@ -377,17 +386,22 @@ def test_an_exact_half_ore_is_left_to_the_decimal_walk():
     due = FIRST.toordinal()
     rate = _rate_days(due, due + 1)
     p = next(p for p in range(1, 10**7) if (p * rate) % PER == PER // 2)
-    assert ledger_cents([due + 1], p, due, [], ("fees", "interest", "principal"), _rate_days, PER) is None
+    assert ledger_cents([due + 1], p, due, [], ("fees", "interest", "principal"), SUMS, PER) is None
     # and one øre more is decided here, as the Decimal walk decides it
-    got = ledger_cents([due + 1], p + 1, due, [], ("fees", "interest", "principal"), _rate_days, PER)
+    got = ledger_cents([due + 1], p + 1, due, [], ("fees", "interest", "principal"), SUMS, PER)
     assert got == decimal_claims([due + 1], p + 1, due, [], [], ("fees", "interest", "principal"))
 
 
 def test_the_walk_in_whole_ore_says_where_no_rate_is_known():
     last = LAST.toordinal()
+    order = ("fees", "interest", "principal")
+    # Unknown from the first day a span needs a rate no row has: that day and every later one,
+    # where the Decimal walk raises rate-missing.
+    got = ledger_cents([last - 1, last, last + 5, last + 9], 100_000, last - 5, [], order, SUMS, PER)
+    assert got[:2] == decimal_claims([last - 1, last], 100_000, last - 5, [], [], order)
+    assert got[2:] == [None, None]
     with pytest.raises(RateError):
-        ledger_cents([last + 5], 100_000, last - 5, [], ("fees", "interest", "principal"), _rate_days, PER)
+        decimal_claims([last + 5], 100_000, last - 5, [], [], order)
     # paid in full before the rates end: nothing bears interest after, so the claim is known
-    got = ledger_cents([last + 5], 100_000, last - 5, [(last - 4, 1, 200_000)], ("fees", "interest", "principal"),
-                       _rate_days, PER)
+    got = ledger_cents([last + 5], 100_000, last - 5, [(last - 4, 1, 200_000)], order, SUMS, PER)
     assert got == [(0, 0, 0)]

@@ -21,32 +21,21 @@ import datetime as dt
 import functools
 import gc
 import json
+import operator
 import re
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring  # what json.dumps uses for a str when ensure_ascii is off
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 from ._compile import Plan
-from ._evaluate import (
-    MEMO_LIMIT,
-    _actions,
-    _rate_days_or_why,
-    ledger_walks,
-    rate_days_fn,
-    reason_text,
-)
+from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, reason_text
 from ._model import Case
 from ._money import ledger_cents, ledger_events
-from ._rates import RateError
 from ._schedule import human_date, iso_date
-
-_CENT = Decimal("0.01")
-_NO_CLAIM = b',"claim":null,"claim_error":null}'
-_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))  # øre
 
 
 def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
@@ -54,29 +43,40 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
     return schedule_line(plan, case, as_of)[:-1].decode()
 
 
-def schedule_line(plan: Plan, case: Case, as_of: dt.date | None = None) -> bytes:
+def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = None) -> bytes:
     """The schedule of `case` as one line of compact JSON (UTF-8, ending in a newline)."""
     key, raw = _actions(plan, case, as_of)
-    due = case.due_date.toordinal()
-    basis = plan.lines.get(key)
-    if basis is None:
-        if len(plan.lines) >= MEMO_LIMIT:
-            plan.lines.clear()
-        basis = plan.lines[key] = _claim_basis(plan, due, raw)
-    payments = [(e.date.toordinal(), e.amount) for e in case.events
-                if e.type == "payment" and (as_of is None or e.date <= as_of)] if case.events else None
-    pieces, unpaid, fees, groups, unknown, order = basis
-    values = (_paid_claims(plan, case, due, fees, groups, unknown, order, payments) if payments
-              else _unpaid_claims(plan, case, unpaid))
-    head = plan.fragments.get(("head", as_of))
-    if head is None:
-        head = plan.fragments[("head", as_of)] = (
-            b',"ruleset":' + plan.ruleset_json.encode() + b',"as_of":'
-            + (b"null" if as_of is None else f'"{as_of.isoformat()}"'.encode()) + b',"actions":[')
-    out = [b'{"case":', encode_basestring(case.id).encode(), head]
-    out += [p if p.__class__ is bytes else values[p] for p in pieces]
-    out.append(b"]}\n")
-    return b"".join(out)
+    lines = plan.lines
+    line = lines.get(key if as_of is None else (key, as_of))
+    if line is None:
+        if len(lines) >= MEMO_LIMIT:
+            lines.clear()
+        line = lines[key if as_of is None else (key, as_of)] = _line_basis(plan, case.due_date.toordinal(), raw,
+                                                                           as_of)
+    fmt, pick, cells = line[0], line[1], line[2]
+    # An id from read_line needs no escaping: its line had no backslash, so no quote or control
+    # character; any other character is written as it is (ensure_ascii off).
+    cid = b'"' + case.id.encode() + b'"' if case.__class__ is LineCase else encode_basestring(case.id).encode()
+    if not cells:  # no action has a date: no claim to write
+        return fmt % cid  # type: ignore[no-any-return]
+    if case.events:
+        payments = [(e.date.toordinal(), e.amount) for e in case.events
+                    if e.type == "payment" and (as_of is None or e.date <= as_of)]
+        if payments:
+            return _paid_line(plan, line, case, cid, payments, raw, as_of)
+    values = line[6].copy()  # [id, then per date its claim: claim_error where no rate is known]
+    values[0] = cid
+    cents = int(case.amount * 100)  # whole: an amount has at most two decimals
+    per = line[5]
+    twice, den = 2 * cents, 2 * per
+    principal = b"%d.%02d" % divmod(cents, 100)
+    for j, rate_days, fees, fees_text in line[7]:
+        # interest = amount × Σ(rate × days) / (10 000 × day count), in øre, rounded half-up once
+        interest = (twice * rate_days + per) // den
+        total = cents + fees + interest
+        values[j] = _UNPAID_CLAIM % (principal, fees_text, interest // 100, interest % 100, total // 100,
+                                     total % 100)
+    return fmt % pick(values)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------ the collector
@@ -197,68 +197,90 @@ def _amount(value: Any) -> Decimal | None:
     return amount if amount else None
 
 
-def _claim_basis(plan: Plan, due: int, raw: tuple[Any, ...]) -> tuple[Any, ...]:
-    """What the lines of every case sharing a memoised schedule have in common: the actions as
-    JSON, and the parts of their claims that depend only on the due date and the actions (which
-    are in the memo key).  A plain tuple of plain values, which the garbage collector stops
-    tracking, as in the memo:
+# ------------------------------------------------------------------ writing a schedule
 
-    pieces   constant JSON, and where a claim goes the index of its date among the schedule's
-             distinct action dates (ascending): the claims are computed once per date
-    unpaid   per date, nothing paid: the claim's JSON, or (rate-days, fees in øre)
-    fees     (date, amount, amount in øre) of each fee charged
-    groups   the dates in the ledger's walks (see `_evaluate.ledger_groups`)
-    unknown  per walk, each date's claim when the walk needs a rate no row has
-    order    the walks' dates, one after the other, as indexes among the distinct dates
+_NO_CLAIM = b',"claim":null,"claim_error":null}'
+_UNPAID_CLAIM = b',"claim":{"principal":"%s","fees":"%s","interest":"%d.%02d","total":"%d.%02d"},"claim_error":null}'
+_CLAIM = (b',"claim":{"principal":"%d.%02d","fees":"%d.%02d","interest":"%d.%02d","total":"%d.%02d"},'
+          b'"claim_error":null}')
 
-    Made once per memoised schedule, so for a batch whose cases seldom share one (disputes,
-    payments in full, days of service) it is a good part of the cost.  All but the pieces
-    depend only on the due date, the action dates and the fees, which such schedules mostly
-    share with others (a payment in full skips actions but keeps their dates): that part is
-    kept per plan on those three."""
+
+def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | None) -> tuple[Any, ...]:
+    """What the lines of every case sharing a memoised schedule have in common, made once:
+
+    0 fmt     the line as a bytes %-format: the case id, then the claim of each dated action
+    1 pick    the arguments of fmt from [id, claim on each distinct action date...]
+    2 cells   per distinct action date (ascending): (rate-days since the due date, or the claim's
+              JSON when no rate covers the date; fees charged by then in øre; those fees as text)
+    3 dates   the distinct action dates
+    4 walk    (the fees charged as (date, øre) in date order, whether the walk in whole øre can
+              serve: see `_paid_line`)
+    5 per     10 000 × day count: rate-days in hundredths of a percent per unit of interest
+    6 unpaid  the values of a case nothing is paid on, but the id and the claims of `covered`:
+              [None, then per date None, or its claim_error where no rate covers it]
+    7 covered per date a rate covers: (its place in unpaid, its cell)
+
+    Each distinct action is serialised once per plan, without its claim (which belongs to the
+    case) and closing brace; what depends only on the due date, the action dates and the fees
+    is kept per plan on those three, which schedules that differ by a payment in full, a
+    dispute or an event mostly share."""
     dates = sorted({a[2] for a in raw if a[2] is not None})
     charged = tuple([(a[2], a[6][0]) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
-    key = ("money", due, tuple(dates), charged)
-    money = plan.lines.get(key)  # type: ignore[call-overload]
+    money_key = ("money", due, tuple(dates), charged)
+    money = plan.lines.get(money_key)  # type: ignore[call-overload]
     if money is None:
-        money = plan.lines[key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
-    return (_template(plan, raw, money[0]), *money[1:])
+        money = plan.lines[money_key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
+    index = {o: j for j, o in enumerate(dates, 1)}
+    parts: list[bytes] = [b'{"case":%s', _head(plan, as_of)]
+    slots: list[int] = [0]
+    fragments = plan.fragments
+    if len(fragments) >= MEMO_LIMIT:
+        fragments.clear()
+    for n, action in enumerate(raw):
+        found = fragments.get(action)
+        if found is None:  # kept %-escaped, for the format
+            text = _action_json(plan, action).replace(b"%", b"%%")
+            found = fragments[action] = (text, b"," + text)
+        if action[2] is None:
+            parts += (found[1] if n else found[0], _NO_CLAIM)
+        else:
+            parts += (found[1] if n else found[0], b"%s")
+            slots.append(index[action[2]])
+    parts.append(b"]}\n")
+    cells = money[0]
+    unpaid = [None] + [cell[0] if cell[0].__class__ is bytes else None for cell in cells]
+    covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
+    return (b"".join(parts), _picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
+            covered)
+
+
+def _picker(slots: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
+    """The arguments of a line's %-format, in order, from its values (one C call per case)."""
+    return operator.itemgetter(*slots) if len(slots) > 1 else lambda values: (values[0],)
+
+
+def _head(plan: Plan, as_of: dt.date | None) -> bytes:
+    """What follows the case id: the ruleset, as_of and the opening of the actions."""
+    head = plan.fragments.get(("head", as_of))
+    if head is None:
+        head = plan.fragments[("head", as_of)] = (
+            b',"ruleset":' + plan.ruleset_json.encode().replace(b"%", b"%%") + b',"as_of":'
+            + (b"null" if as_of is None else f'"{as_of.isoformat()}"'.encode()) + b',"actions":[')
+    return head  # type: ignore[no-any-return]
 
 
 def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[int, str], ...]) -> tuple[Any, ...]:
-    """(index of each date, unpaid, fees, groups, unknown, order) of `_claim_basis`."""
-    index = {o: i for i, o in enumerate(dates)}
-    cells = _cells(plan, due, dates)
-    fees = tuple([(o, _fee_amount(text), _fee_cents(text)) for o, text in charged])
-    if fees:  # fees charged by each date, in øre: a running sum over the fees in date order
-        by_date = sorted([(o, cents) for o, _, cents in fees])
-        unpaid: list[Any] = []
-        owed, j, count = 0, 0, len(by_date)
-        for o, cell in zip(dates, cells):
-            while j < count and by_date[j][0] <= o:
-                owed += by_date[j][1]
-                j += 1
-            unpaid.append(cell if cell.__class__ is bytes else (cell, owed))
-    else:
-        unpaid = [cell if cell.__class__ is bytes else (cell, 0) for cell in cells]
-    # The walks of `_evaluate.ledger_groups`: the dates the rate table covers, then the others.
-    covered = tuple([o for o, cell in zip(dates, cells) if cell.__class__ is not bytes])
-    if len(covered) == len(dates):
-        groups: tuple[tuple[int, ...], ...] = (covered,) if covered else ()
-        unknown: tuple[tuple[bytes, ...], ...] = ((_NO_CLAIM,) * len(covered),) if covered else ()
-        order: tuple[int, ...] = tuple(range(len(dates)))
-    else:
-        rest = tuple([o for o, cell in zip(dates, cells) if cell.__class__ is bytes])
-        groups = tuple(group for group in (covered, rest) if group)
-        unknown = tuple(tuple([_NO_CLAIM if cells[index[o]].__class__ is not bytes else cells[index[o]]
-                               for o in group]) for group in groups)
-        order = tuple([index[o] for group in groups for o in group])
-    return (index, tuple(unpaid), fees, groups, unknown, order)
-
-
-@functools.lru_cache(maxsize=4096)
-def _fee_amount(text: str) -> Decimal:
-    return Decimal(text)
+    """(cells, walk) of `_line_basis`."""
+    fees = sorted([(o, _fee_cents(text)) for o, text in charged])
+    cells: list[tuple[int | bytes, int, bytes]] = []
+    owed, j, count = 0, 0, len(fees)
+    for o, rate_days in zip(dates, _rate_days_cells(plan, due, dates)):
+        while j < count and fees[j][0] <= o:  # a running sum over the fees in date order
+            owed += fees[j][1]
+            j += 1
+        cells.append((rate_days, owed, b"%d.%02d" % divmod(owed, 100)))
+    in_cents = plan.interest is None or plan.interest.day_sums() is not None
+    return tuple(cells), (tuple(fees), in_cents)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -266,7 +288,7 @@ def _fee_cents(text: str) -> int:
     return int(Decimal(text) * 100)  # whole øre: a fee is rounded to the øre or given with two decimals
 
 
-def _cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
+def _rate_days_cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
     """Per date, `_rate_days_or_why(plan, due, o)`: the rate-days as an int, or the claim's JSON
     when the rate table does not cover the date; the covered ones from the table's running
     sums without a call each."""
@@ -300,33 +322,6 @@ def _cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
 def _cell(found: tuple[int | None, str | None]) -> int | bytes:
     rate_days, why = found
     return _claim_error(why) if why is not None else rate_days  # type: ignore[return-value]
-
-
-def _template(plan: Plan, raw: tuple[Any, ...], index: dict[int, int]) -> tuple[bytes | int, ...]:
-    """The schedule's actions as constant bytes and, where a claim depends on the case, the
-    index of its date among the distinct dates (a value computed per case); neighbouring
-    constants joined into one.  Each distinct action is serialised once per plan, without its
-    claim (which belongs to the case) and closing brace, and kept with and without the comma
-    that separates it from the one before."""
-    fragments = plan.fragments
-    if len(fragments) >= MEMO_LIMIT:
-        fragments.clear()
-    out: list[bytes | int] = []
-    pending: list[bytes] = []
-    for n, one in enumerate(raw):
-        found = fragments.get(one)
-        if found is None:
-            text = _action_json(plan, one)
-            found = fragments[one] = (text, b"," + text)
-        pending.append(found[1] if n else found[0])
-        o = one[2]
-        if o is None:
-            pending.append(_NO_CLAIM)
-        else:
-            out += [b"".join(pending), index[o]]
-            pending = []
-    out.append(b"".join(pending))
-    return tuple(out)
 
 
 def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
@@ -385,68 +380,33 @@ def _string(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def _unpaid_claims(plan: Plan, case: Case, unpaid: tuple[Any, ...]) -> list[bytes]:
-    """The claim on each action date of a case nothing has been paid on, as
-    `_evaluate._unpaid_cents` has it: interest = amount × Σ(rate × days) / (10 000 × day_count)
-    in øre, rounded half-up once."""
-    cents = int(case.amount * 100)
-    twice, den = 2 * cents, 10_000 * plan.day_count
-    values = []
-    for slot in unpaid:
-        if slot.__class__ is bytes:
-            values.append(slot)
-            continue
-        rate_days, fee = slot
-        values.append(_claim_json(cents, fee, (twice * rate_days + den) // (2 * den)))
-    return values
-
-
-def _claim_json(principal: int, fees: int, interest: int) -> bytes:
-    """An action's claim and claim_error in JSON from its parts in øre: Ledger.claim()'s figures,
-    the total their sum."""
-    total = principal + fees + interest
-    return (f',"claim":{{"principal":"{principal // 100}.{_TWO_DIGITS[principal % 100]}","fees":"'
-            f'{fees // 100}.{_TWO_DIGITS[fees % 100]}","interest":"{interest // 100}.{_TWO_DIGITS[interest % 100]}",'
-            f'"total":"{total // 100}.{_TWO_DIGITS[total % 100]}"}},"claim_error":null}}').encode()
-
-
-def _paid_claims(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
-                 groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...], order: tuple[int, ...],
-                 payments: list[tuple[int, Decimal]]) -> list[bytes]:
-    """The claim on each action date of a case with payments: one walk through its ledger per
-    group of dates, in whole numbers (`_money.ledger_cents`), or in Decimal (`_money.ledger_states`,
-    the arithmetic of `claim_on`) where that walk cannot decide an øre or an amount is not in
-    whole øre."""
-    found = _paid_claims_in_cents(plan, case, due, fees, groups, unknown, payments)
-    if found is None:
-        found = _paid_claims_in_decimal(plan, case, due, fees, groups, unknown, payments)
-    values: list[bytes] = [b""] * len(found)
-    for i, value in zip(order, found):
-        values[i] = value
-    return values
-
-
-def _paid_claims_in_cents(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
-                          groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...],
-                          payments: list[tuple[int, Decimal]]) -> list[bytes] | None:
+def _paid_line(plan: Plan, line: tuple[Any, ...], case: Case | LineCase, cid: bytes,
+               payments: list[tuple[int, Decimal]], raw: tuple[Any, ...], as_of: dt.date | None) -> bytes:
+    """The line of a case with payments: the claim on each action date from one walk through its
+    ledger in whole numbers (`_money.ledger_cents`), or, where that walk cannot decide an øre,
+    an amount is not in whole øre or the rate table has no running sums, from the claims that
+    `evaluate` gives (the Decimal walk)."""
+    fmt, pick, cells, dates, (fees, in_cents) = line[0], line[1], line[2], line[3], line[4]
+    values = [cid]
+    states = None
     cents = _cents(case.amount)
     paid = [(o, _cents(amount)) for o, amount in payments]
-    if cents is None or any(c is None for _, c in paid):
-        return None
-    charged = [(o, c) for o, _, c in fees]
-    rate_days, per = rate_days_fn(plan), 10_000 * plan.day_count
-    found: list[bytes] = []
-    for group, errors in zip(groups, unknown):
-        try:
-            states = ledger_cents(group, cents, due, ledger_events(charged, paid, group[-1]),  # type: ignore[arg-type]
-                                  plan.allocation, rate_days, per)
-        except RateError:
-            found += errors
+    if in_cents and cents is not None and all(c is not None for _, c in paid):
+        states = ledger_cents(dates, cents, case.due_date.toordinal(), ledger_events(fees, paid, dates[-1]),
+                              plan.allocation, plan.interest.day_sums() if plan.interest is not None else None,
+                              line[5])
+    if states is None:
+        by_date = {a[2]: one for a, one in zip(raw, claims(plan, case, as_of, raw)) if a[2] is not None}
+        values += [_claim_bytes(by_date[o]) for o in dates]
+        return fmt % pick(values)  # type: ignore[no-any-return]
+    for state, cell in zip(states, cells):
+        if state is None:  # no rate is known for a span the walk needed
+            values.append(cell[0])
             continue
-        if states is None:
-            return None
-        found += [_claim_json(*state) for state in states]
-    return found
+        p, f, i = state
+        t = p + f + i
+        values.append(_CLAIM % (p // 100, p % 100, f // 100, f % 100, i // 100, i % 100, t // 100, t % 100))
+    return fmt % pick(values)  # type: ignore[no-any-return]
 
 
 def _cents(amount: Decimal) -> int | None:
@@ -456,23 +416,13 @@ def _cents(amount: Decimal) -> int | None:
     return whole if whole == cents else None
 
 
-def _paid_claims_in_decimal(plan: Plan, case: Case, due: int, fees: tuple[tuple[int, Decimal, int], ...],
-                            groups: tuple[tuple[int, ...], ...], unknown: tuple[tuple[bytes, ...], ...],
-                            payments: list[tuple[int, Decimal]]) -> list[bytes]:
-    found: list[bytes] = []
-    charged = [(o, amount) for o, amount, _ in fees]
-    for states, errors in zip(ledger_walks(plan, case.amount, due, charged, payments, groups), unknown):
-        if states is None:
-            found += errors
-            continue
-        for state in states:
-            # Ledger.claim(): each part rounded half-up to the øre, the total their sum.
-            principal = state[0].quantize(_CENT, rounding=ROUND_HALF_UP)
-            owed_fees = state[1].quantize(_CENT, rounding=ROUND_HALF_UP)
-            interest = state[2].quantize(_CENT, rounding=ROUND_HALF_UP)
-            found.append(f',"claim":{{"principal":"{principal}","fees":"{owed_fees}","interest":"{interest}",'
-                         f'"total":"{principal + owed_fees + interest}"}},"claim_error":null}}'.encode())
-    return found
+def _claim_bytes(found: tuple[Any, Any]) -> bytes:
+    """An action's claim and claim_error in JSON, from (Claim, None) or (None, why)."""
+    claim, why = found
+    if claim is None:
+        return _claim_error(why)
+    return (f',"claim":{{"principal":"{claim.principal}","fees":"{claim.fees}","interest":"{claim.interest}",'
+            f'"total":"{claim.total}"}},"claim_error":null}}').encode()
 
 
 @functools.lru_cache(maxsize=1024)

@@ -44,7 +44,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localconte
 from functools import lru_cache
 from typing import Any
 
-from ._rates import PERCENT, RateError, RateTable
+from ._rates import PERCENT, RateTable
 
 CENT = Decimal("0.01")
 DAY_COUNT = 365
@@ -197,7 +197,7 @@ def ledger_events(fees: Sequence[tuple[Any, Decimal]], payments: Sequence[tuple[
 
 @lru_cache(maxsize=16)
 def _pay_order(order: tuple[str, ...]) -> tuple[int, ...]:
-    """An allocation order as indexes into ledger_states' [principal, fees, interest]."""
+    """An allocation order as indexes into [principal, fees, interest] (ledger_states, ledger_cents)."""
     return tuple(("principal", "fees", "interest").index(part) for part in order)
 
 
@@ -256,18 +256,20 @@ _MOST_STEPS = 2_000
 
 
 def ledger_cents(days: Sequence[int], principal: int, due: int, events: Sequence[tuple[int, int, int]],
-                 order: Sequence[str], rate_days: Callable[[int, int], int | None] | None,
-                 per: int) -> list[tuple[int, int, int]] | None:
+                 order: Sequence[str], sums: tuple[int, list[int]] | None,
+                 per: int) -> list[tuple[int, int, int] | None] | None:
     """:func:`ledger_states` in whole numbers, for the batch: for each of ``days`` (ordinals,
     ascending), the claim's (principal, fees, interest) in øre, each rounded half-up as
-    :meth:`Ledger.claim` rounds it; None where that rounding is not decided here, and the
-    caller walks in Decimal instead.
+    :meth:`Ledger.claim` rounds it; None overall where that rounding is not decided here, and
+    the caller walks in Decimal instead.
 
     Input amounts are whole øre (``events`` as ``ledger_events`` orders them, the amounts in
-    øre); ``rate_days(start, end)`` is Σ rate × days over (start, end] in hundredths of a
-    percent, None where no rate is known (the walk then raises RateError, as the Decimal walk's
-    interest does, without a message: the caller has it), and interest on P over a span is
-    P × rate_days / ``per`` (10 000 × day count).
+    øre).  ``sums`` are the interest table's running sums (``RateTable.day_sums``), None without
+    a table: Σ rate × days over (start, end] in hundredths of a percent is one subtraction, and
+    interest on P over a span is P × that / ``per`` (10 000 × day count).  From the first day
+    whose interest needs a span the sums do not cover, each day's claim is None: there the
+    Decimal walk raises rate-missing, and so it does for every later day (the principal that
+    bears interest never grows, and the span only gets longer).
 
     Why the figures are Decimal's to the øre: every amount is kept as a whole number of
     1/scale øre, scale = per^k, so the walk is exact: interest that does not come out in
@@ -283,60 +285,71 @@ def ledger_cents(days: Sequence[int], principal: int, due: int, events: Sequence
     if len(days) + len(events) > _MOST_STEPS:
         return None
     pay_order = _pay_order(tuple(order))
+    first, running = sums if sums is not None else (0, None)
+    size = 0 if running is None else len(running)
     scale, rescales = 1, 0
-    owed = [principal, 0, 0]
-    credit = 0
+    p, f, i, credit = principal, 0, 0, 0  # owed principal, fees, interest; credit; in 1/scale øre
     accrued_to = due
-    i, n = 0, len(events)
-    out: list[tuple[int, int, int]] = []
+    k, n = 0, len(events)
+    out: list[tuple[int, int, int] | None] = []
+    seen_p = seen_f = -1  # p and f change only with events: each is rounded once per change
+    round_p = round_f = 0
     for day in days:
-        while True:
-            if i < n and events[i][0] <= day:
-                when, kind, amount = events[i]
-                i += 1
+        while True:  # the events up to the day, then the day itself (kind -1)
+            if k < n and events[k][0] <= day:
+                when, kind, amount = events[k]
+                k += 1
             else:
-                when, kind, amount = day, -1, 0
+                when, kind = day, -1
             if when > accrued_to:
-                if rate_days is not None and owed[0] > 0:
-                    factor = rate_days(accrued_to, when)
-                    if factor is None:
-                        raise RateError("rate-missing", "no rate covers the span")
-                    more = owed[0] * factor
+                if p > 0 and running is not None:
+                    a, b = accrued_to + 1 - first, when - first + 1
+                    if a < 0 or b >= size:  # no rate known for the span: this day and all later ones
+                        return out + [None] * (len(days) - len(out))
+                    more = p * (running[b] - running[a])
                     if more % per:  # not whole units: exact in units per times smaller
                         if rescales == _MOST_RESCALES:
                             return None
                         rescales += 1
                         scale *= per
-                        owed = [owed[0] * per, owed[1] * per, owed[2] * per]
-                        credit *= per
+                        p, f, i, credit = p * per, f * per, i * per, credit * per
+                        i += more
                     else:
-                        more //= per
-                    owed[2] += more
+                        i += more // per
                 accrued_to = when
             if kind < 0:
                 break
             amount *= scale
             if kind == 0:  # a fee; a credit from an earlier overpayment pays it
-                used = min(credit, amount)
+                used = credit if credit < amount else amount
                 credit -= used
-                owed[1] += amount - used
+                f += amount - used
             else:
+                owed = [p, f, i]
                 for part in pay_order:
-                    take = min(amount, owed[part])
-                    owed[part] -= take
+                    value = owed[part]
+                    take = value if value < amount else amount
+                    owed[part] = value - take
                     amount -= take
+                p, f, i = owed
                 credit += amount
         if scale == 1:
-            out.append((owed[0], owed[1], owed[2]))
+            out.append((p, f, i))
             continue
-        rounded = []
-        for value in owed:
-            whole, rest = divmod(value, scale)
-            twice = 2 * rest
-            if twice == scale:
+        if p != seen_p:
+            seen_p, (whole, rest) = p, divmod(p, scale)
+            if 2 * rest == scale:
                 return None  # a tie: Decimal's last digits decide
-            rounded.append(whole + (twice > scale))
-        out.append((rounded[0], rounded[1], rounded[2]))
+            round_p = whole + (2 * rest > scale)
+        if f != seen_f:
+            seen_f, (whole, rest) = f, divmod(f, scale)
+            if 2 * rest == scale:
+                return None
+            round_f = whole + (2 * rest > scale)
+        whole, rest = divmod(i, scale)
+        if 2 * rest == scale:
+            return None
+        out.append((round_p, round_f, whole + (2 * rest > scale)))
     return out
 
 
