@@ -17,13 +17,15 @@ import os
 import re
 import sys
 from decimal import Decimal
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from ._compile import Plan, compile
 from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
 from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_json, schedule_line
+from ._parallel import can_fork, usable_cpus
+from ._parallel import run as run_parallel
 from ._evaluate import case_from_data, evaluate
 from ._model import Case
 from ._text import action_text
@@ -35,6 +37,7 @@ from ._yaml import Located
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_LINT = 0, 1, 2, 3
 MAX_CASE_FILE = 2_000_000_000  # a JSON Lines batch may be large; it is streamed line by line
 MAX_CASE_LINE = 1_000_000
+PARALLEL_BYTES = 4 << 20  # ~20,000 cases: below this, forking costs more than it saves
 
 
 class _UsageError(Exception):
@@ -51,6 +54,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "table"), default="json", help="output format")
     p.add_argument("--with-text", action="store_true",
                    help="add each action's notice (language, subject, body) from the ruleset's templates")
+    p.add_argument("--jobs", type=_positive, metavar="N",
+                   help="processes for a .jsonl file (default: one per CPU for a file of 4 MB or more, else 1); "
+                   "the output is the same, in the same order")
     p = sub.add_parser("render", help="print the notice of one step of one case",
                        description="Render the text of one action: its subject and body, in the debtor's "
                        "language (or --language), from the ruleset's templates/ folder.")
@@ -279,16 +295,17 @@ class _Output:
     """Writes schedules in the chosen format; reports case problems located in their input."""
 
     def __init__(self, plan: Plan, args: argparse.Namespace, name: str, batch: bool,
-                 stdout: IO[str], stderr: IO[str]) -> None:
+                 stdout: IO[str], stderr: IO[str], report: Callable[[list[Finding]], Any] | None = None) -> None:
         self.plan, self.as_of, self.name, self.batch = plan, args.as_of, name, batch
         self.table = args.format == "table"
         self.with_text = getattr(args, "with_text", False)
         self.stdout, self.stderr = stdout, stderr
+        self.report = report or functools.partial(_print_findings, stderr=stderr)
         self.failed = False
 
     def fail(self, findings: list[Finding]) -> None:
         self.failed = True
-        _print_findings(findings, self.stderr)
+        self.report(findings)
 
     def case(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...], line_offset: int) -> None:
         out = self.render(case, text, prefix, line_offset)
@@ -365,22 +382,70 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         else:
             stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
+    jobs = 1 if args.case == "-" else _jobs(args, stdout, stderr)
+    if jobs > 1:
+        failed = run_parallel(args.case, jobs, functools.partial(_chunk, plan, args, name), stdout, stderr)
+        return EXIT_INVALID if failed else EXIT_OK
     write = None if out.table or out.with_text else _byte_writer(stdout)
     with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
-        for n, line in enumerate(_batch_lines(args.case, stdin)):
-            if not n % COLLECT_EVERY:
-                collect()
-            # The fast path: a plainly well-formed line read without the models, its schedule
-            # written as bytes (plain JSON output only: notices and tables need the models).
-            if write is not None and len(line) <= MAX_CASE_LINE:
-                case = read_line(line)
-                if case is not None:
-                    written = out.line(case, line, n)
-                    if written is not None:
-                        write(written)
-                    continue
-            _slow_line(out, write, line, name, n)
+        _schedule_lines(out, write, _batch_lines(args.case, stdin), name, collect)
     return EXIT_INVALID if out.failed else EXIT_OK
+
+
+def _schedule_lines(out: _Output, write: Callable[[bytes], Any] | None, lines: Iterable[bytes | str], name: str,
+                    collect: Callable[[], Any]) -> int:
+    """Schedule each line of a JSON Lines input; how many lines there were."""
+    n = -1
+    for n, line in enumerate(lines):
+        if not n % COLLECT_EVERY:
+            collect()
+        # The fast path: a plainly well-formed line read without the models, its schedule
+        # written as bytes (plain JSON output only: notices and tables need the models).
+        if write is not None and len(line) <= MAX_CASE_LINE:
+            case = read_line(line)
+            if case is not None:
+                written = out.line(case, line, n)
+                if written is not None:
+                    write(written)
+                continue
+        _slow_line(out, write, line, name, n)
+    return n + 1
+
+
+def _chunk(plan: Plan, args: argparse.Namespace, name: str, lines: Iterator[bytes]) -> tuple[bytes, list[Finding], int]:
+    """One chunk of a batch run on several processes (see _parallel): its output, its findings
+    (lines counted from the chunk's first), and how many lines it had."""
+    findings: list[Finding] = []
+    text = io.StringIO()
+    out = _Output(plan, args, name, True, text, text, report=findings.extend)
+    pieces: list[bytes] = []
+    with collector_paused() as collect:
+        count = _schedule_lines(out, None if out.table or out.with_text else pieces.append, lines, name, collect)
+    return b"".join(pieces) or text.getvalue().encode(), findings, count
+
+
+def _jobs(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    """How many processes run a JSON Lines file: --jobs, or by default the usable CPUs for a
+    file of at least `PARALLEL_BYTES`; one where the output cannot be shared between processes
+    (streams without a file descriptor, or not UTF-8) or processes cannot be forked."""
+    jobs = getattr(args, "jobs", 1)
+    if jobs == 1 or not can_fork():
+        return 1
+    for stream in (stdout, stderr):
+        try:
+            stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return 1
+    encoding = (getattr(stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" or os.linesep != "\n":
+        return 1
+    if jobs is None:
+        try:
+            big = os.path.getsize(args.case) >= PARALLEL_BYTES
+        except OSError:
+            return 1  # the sequential path says why the file cannot be read
+        return usable_cpus() if big else 1
+    return jobs
 
 
 def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes | str, name: str, n: int) -> None:

@@ -1,0 +1,132 @@
+"""A JSON Lines batch on several processes (`schedule --jobs N`) writes what one process writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dunningrules._cli as cli_module
+import dunningrules._parallel as parallel
+from dunningrules._cli import run
+
+ROOT = Path(__file__).resolve().parents[1]
+NO_RULESET = ROOT / "rulesets" / "no" / "standard.yaml"
+CASE = {"id": "L-1", "due_date": "2026-04-01", "amount": "9500.00", "currency": "NOK",
+        "debtor": {"name": "Kari Nordmann", "language": "nb"}}
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="processes are forked only where fork exists")
+
+
+def batch_text() -> str:
+    """Good cases on many due dates, with bad lines, blank lines and an invalid UTF-8 byte among them."""
+    lines = []
+    for i in range(400):
+        day = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        case = dict(CASE, id=f"L-{i}", due_date=day)
+        if i % 3 == 0:
+            case["events"] = [{"type": "payment", "date": day, "amount": "100.00"}]
+        lines.append(json.dumps(case))
+        if i % 37 == 5:
+            lines.append(json.dumps(dict(CASE, id=f"BAD-{i}", due_date="2026-02-30")))
+        if i % 41 == 7:
+            lines.append("")
+        if i % 53 == 11:
+            lines.append('{"id": "broken",')
+    return "\n".join(lines) + "\n"
+
+
+def schedule(tmp_path: Path, path: Path, *args: str) -> tuple[int, bytes, str]:
+    """Run the CLI in-process with real files as stdout and stderr (processes share descriptors)."""
+    out, err = tmp_path / "out", tmp_path / "err"
+    with out.open("w", encoding="utf-8") as o, err.open("w", encoding="utf-8") as e:
+        code = run(["schedule", str(NO_RULESET), str(path), *args], stdout=o, stderr=e)
+    return code, out.read_bytes(), err.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["2", "3"])
+@pytest.mark.parametrize("fmt", [[], ["--format", "table"]])
+def test_several_processes_write_what_one_writes(tmp_path, monkeypatch, jobs, fmt):
+    path = tmp_path / "cases.jsonl"
+    text = batch_text().encode()
+    cut = text.index(b"L-200")
+    path.write_bytes(text[:cut] + b"\xff" + text[cut:])  # one line that is not UTF-8
+    one = schedule(tmp_path, path, "--jobs", "1", *fmt)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 2_000)  # many chunks, lines across their borders
+    many = schedule(tmp_path, path, "--jobs", jobs, *fmt)
+    assert many == one
+    code, out, err = one
+    assert code == 1
+    assert err.count("case-invalid-date") == 11 and err.count("case-invalid-json") == 8
+    assert "case-not-utf8" in err
+    if not fmt:
+        assert len(out.splitlines()) == 399
+
+
+def test_a_large_file_uses_every_cpu_by_default(tmp_path, monkeypatch):
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text(), encoding="utf-8")
+    used = []
+    real = parallel.run
+    monkeypatch.setattr(cli_module, "run_parallel", lambda path, jobs, *rest: used.append(jobs) or real(path, jobs, *rest))
+    monkeypatch.setattr(cli_module, "PARALLEL_BYTES", path.stat().st_size)
+    monkeypatch.setattr(cli_module, "usable_cpus", lambda: 2)
+    schedule(tmp_path, path)
+    assert used == [2]
+    monkeypatch.setattr(cli_module, "PARALLEL_BYTES", path.stat().st_size + 1)  # small: one process
+    schedule(tmp_path, path)
+    assert used == [2]
+
+
+def test_output_without_a_file_descriptor_is_written_by_one_process(tmp_path, monkeypatch):
+    import io
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text(), encoding="utf-8")
+    monkeypatch.setattr(cli_module, "run_parallel", lambda *args: pytest.fail("forked for a StringIO"))
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path), "--jobs", "2"], out, err) == 1
+    assert len(out.getvalue().splitlines()) == 400
+
+
+@pytest.mark.parametrize("where", ["caller", "forked"])
+def test_a_process_that_fails_stops_the_batch_with_one_located_line(tmp_path, monkeypatch, where):
+    import os
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text(), encoding="utf-8")
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 2_000)
+    real, caller = cli_module.schedule_line, os.getpid()
+
+    def failing(plan, case, as_of=None):
+        if (os.getpid() == caller) is (where == "caller"):  # a bug that only one process meets
+            raise ZeroDivisionError("a bug")
+        return real(plan, case, as_of)
+
+    monkeypatch.setattr(cli_module, "schedule_line", failing)
+    code, out, err = schedule(tmp_path, path, "--jobs", "2")
+    assert code == 1
+    assert err.splitlines()[-1].endswith("(please report this)") and "internal-error" in err
+    assert len(out.splitlines()) < 400
+
+
+def test_a_reader_that_stops_early_ends_every_process_quietly(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text() * 40, encoding="utf-8")  # over a megabyte: several chunks
+    proc = subprocess.Popen([sys.executable, "-m", "dunningrules", "schedule", str(NO_RULESET), str(path), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()  # type: ignore[union-attr]
+    proc.stdout.close()  # type: ignore[union-attr]
+    err = proc.stderr.read().decode()  # type: ignore[union-attr]
+    assert proc.wait(timeout=60) in (0, 1)  # 1: the batch has bad lines, reported before the reader left
+    assert json.loads(first)["case"] == "L-0"
+    assert "Traceback" not in err and "internal-error" not in err
+
+
+def test_jobs_must_be_a_whole_number_of_at_least_one(tmp_path, capsys):
+    for bad in ("0", "-2", "two"):
+        assert run(["schedule", str(NO_RULESET), "x.jsonl", "--jobs", bad]) == 2
+        assert "--jobs" in capsys.readouterr().err
