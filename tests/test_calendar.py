@@ -513,3 +513,98 @@ def test_holidays_in_is_every_named_closure(spec, start, days):
 def test_calendar_constructor_checks_the_spec_too():
     with pytest.raises(CalendarError):
         Calendar(CalendarSpec("NO", weekend=("sunday",)))
+
+
+# --- tables filled as calls reach them ---------------------------------------------------------------
+
+
+def _whole(spec: CalendarSpec) -> Calendar:
+    """A calendar with every year filled: a call at each end of the range fills all between."""
+    cal = Calendar(spec)
+    cal.is_business_day(cal.first)
+    cal.is_business_day(cal.last)
+    return cal
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_a_years_holidays_do_not_depend_on_the_years_asked_with_it(spec):
+    # what filling a few years at a time relies on
+    options = {"include_sundays": False} if spec.country in ("NO", "SE") else {}
+    cal = Calendar(spec)
+    years = range(cal.first.year, cal.last.year + 1)
+
+    def ask(years):
+        return dict(holidays.country_holidays(spec.country, years=years, categories=spec.categories,
+                                              language="en_US", observed=False, **options).items())
+
+    together = ask(years)
+    one_by_one = {}
+    for y in years:
+        alone = ask([y])
+        assert all(d.year == y for d in alone)
+        one_by_one.update(alone)
+    assert one_by_one == together
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_filling_in_any_order_gives_the_whole_range_tables(spec):
+    whole = _whole(spec)
+    for start in (D(2026, 3, 18), D(1970, 1, 1), D(2100, 12, 31), D(2041, 7, 1)):
+        cal = Calendar(spec)  # not build_calendar's: a fresh one, nothing filled
+        cal.is_business_day(start)
+        assert cal.is_business_day(cal.last - dt.timedelta(days=400)) == whole.is_business_day(
+            cal.last - dt.timedelta(days=400))
+        cal.is_business_day(cal.first)
+        cal.is_business_day(cal.last)
+        assert cal._names == whole._names and cal._named == whole._named and cal._is_bd == whole._is_bd
+        assert cal._bd[cal._jlo:cal._jhi] == whole._bd[whole._jlo:whole._jhi]
+        assert cal.holidays_in(cal.first, cal.last) == whole.holidays_in(whole.first, whole.last)
+
+
+def test_calls_past_the_filled_years_fill_more_and_agree_with_the_whole_range():
+    spec = SHIPPED_CALENDARS["no"]
+    whole = _whole(spec)
+    for day, n in [(D(2030, 12, 20), 30), (D(2026, 1, 5), -300), (D(2026, 3, 18), 5000), (D(2026, 3, 18), -5000),
+                   (D(2099, 12, 1), 200), (D(1971, 2, 1), -200)]:
+        cal = Calendar(spec)
+        cal.is_business_day(D(2026, 3, 18))
+        assert cal.add_business_days(day, n) == whole.add_business_days(day, n)
+    for day in (D(2030, 12, 31), D(2031, 1, 1), D(2024, 12, 31), D(2025, 1, 1), D(2100, 12, 31), D(1970, 1, 1)):
+        for convention in ("following", "preceding", "modified_following"):
+            cal = Calendar(spec)
+            cal.is_business_day(D(2026, 3, 18))  # fills 2025..2030
+            try:
+                expected = whole.roll(day, convention)
+            except CalendarError as e:
+                with pytest.raises(CalendarError) as info:
+                    cal.roll(day, convention)
+                assert info.value.message == e.message
+            else:
+                assert cal.roll(day, convention) == expected
+    cal = Calendar(spec)
+    cal.is_business_day(D(2026, 3, 18))
+    assert cal.holidays_in(D(2024, 12, 20), D(2031, 1, 2)) == whole.holidays_in(D(2024, 12, 20), D(2031, 1, 2))
+
+
+@pytest.mark.parametrize("first_call", ["middle", "none"])
+def test_range_errors_are_the_same_on_a_fresh_calendar(first_call):
+    spec = SHIPPED_CALENDARS["no"]
+    calls = [
+        lambda c: c.add_business_days(D(2100, 12, 20), 30), lambda c: c.add_business_days(D(1970, 1, 5), -5),
+        lambda c: c.roll(D(1970, 1, 1), "preceding"), lambda c: c.roll(D(2100, 12, 31), "following"),
+        lambda c: c.roll(D(2150, 1, 1), "following"), lambda c: c.is_business_day(D(1969, 12, 31)),
+        lambda c: c.holidays_in(D(2026, 1, 1), D(2101, 1, 1)),
+    ]
+    for call in calls:
+        cal = Calendar(spec)
+        if first_call == "middle":
+            cal.is_business_day(D(2026, 3, 18))
+        with pytest.raises(CalendarError) as fresh:
+            call(cal)
+        with pytest.raises(CalendarError) as whole:
+            call(_whole(spec))
+        assert (fresh.value.code, fresh.value.message) == (whole.value.code, whole.value.message)
+    cal = Calendar(spec)
+    assert cal.roll(D(2100, 12, 31), "modified_following") == D(2100, 12, 30)
+    assert Calendar(spec).add_business_days(D(2100, 12, 30), -1) == D(2100, 12, 29)
+    assert Calendar(spec).closure_name(D(1970, 1, 1)) == "New Year's Day"

@@ -536,7 +536,7 @@ def test_explain_marks_what_the_extension_added_and_changed(tree):
 
 @settings(max_examples=300, deadline=None)
 @given(value=st.one_of(st.text(max_size=40), st.text(st.characters(codec="utf-8"), max_size=10), st.sampled_from(["NO", "yes", "off", "12-24", "2026.1", "1/20",
-                                                               "null", "~", "-x", ". a", "a #b", "a: b", "8 days"])))
+                                                               "null", "~", "-x", ". a", "a #b", "a: b", "8 days", "...", "---"])))
 def test_show_writes_every_string_so_that_it_reads_back_the_same(value):
     from dunningrules._show import _scalar
     from dunningrules._yaml import load_yaml

@@ -355,6 +355,20 @@ def test_check_too_large(tmp_path):
     assert (f.code, f.line) == ("template-too-large", 1)
 
 
+@pytest.mark.parametrize("body", [
+    "{{ " + "(" * 300 + "1" + ")" * 300 + " }}",            # the parser recurses per parenthesis
+    "{{ x" + "|upper" * 2000 + " }}",                         # and per filter
+    "{% for a in [1] %}" * 101 + "x" + "{% endfor %}" * 101,  # Python: at most 100 nested blocks
+    "{% if true %}" * 120 + "x" + "{% endif %}" * 120,
+])
+def test_check_too_deep_is_a_finding_not_a_crash(tmp_path, body):
+    _write(tmp_path, {"nb/invoice.j2": _action(body), "nb/reminder.j2": _action("{{ nothing }}")})
+    found = _check(tmp_path)
+    assert [(f.code, Path(f.path).name, f.line) for f in found if f.code == "template-too-deep"] == \
+        [("template-too-deep", "invoice.j2", 1)]
+    assert any(f.code == "template-unknown-variable" for f in found)  # the other files are still checked
+
+
 def test_check_not_utf8(tmp_path):
     path = tmp_path / "templates" / "nb" / "invoice.j2"
     path.parent.mkdir(parents=True)
@@ -457,3 +471,98 @@ def test_symlink_inside_the_tree_is_fine(tmp_path):
     _write(tmp_path, {"nb/invoice.j2": _action("Hei")})
     (tmp_path / "templates" / "nb" / "reminder.j2").symlink_to(tmp_path / "templates" / "nb" / "invoice.j2")
     assert _check(tmp_path, ("invoice", "reminder")) == []
+
+
+# --- what the check compiles is what renders -------------------------------------------------------
+
+
+def _counting(monkeypatch, name):
+    from dunningrules import _templates
+
+    calls = []
+    method = getattr(_templates._Environment, name)
+
+    def counted(self, source, template_name=None, *args, **kwargs):
+        calls.append(template_name)
+        return method(self, source, template_name, *args, **kwargs)
+
+    monkeypatch.setattr(_templates._Environment, name, counted)
+    return calls
+
+
+def test_check_parses_and_compiles_each_file_once(tmp_path, monkeypatch):
+    _write(tmp_path, {
+        "nb/invoice.j2": _action("{% include 'parts/x.j2' %}"),
+        "nb/reminder.j2": "{% extends 'zbase.j2' %}{% block body %}{% include 'parts/x.j2' %}{% endblock %}",
+        "nb/zbase.j2": "{% block subject %}S{% endblock %}{% block body %}{% endblock %}",
+        "nb/parts/x.j2": "{% for c in action.channels %}{{ c }} {% endfor %}",
+    })
+    parses, compiles = _counting(monkeypatch, "parse"), _counting(monkeypatch, "compile")
+    assert _check(tmp_path, ("invoice", "reminder")) == []
+    files = ["nb/invoice.j2", "nb/parts/x.j2", "nb/reminder.j2", "nb/zbase.j2"]
+    assert sorted(parses) == files and sorted(compiles) == files
+
+
+def test_check_reads_the_authors_tree_and_finds_blocks_in_a_parent_later_in_the_folder(tmp_path):
+    # compiling wraps loops in the _iterations filter, which the check refuses in a template
+    _write(tmp_path, {"nb/invoice.j2": "{% extends 'zbase.j2' %}{% block body %}"
+                                       "{% for c in action.channels %}{{ c }}{% endfor %}{% endblock %}",
+                      "nb/zbase.j2": "{% block subject %}S{% endblock %}"})
+    assert _check(tmp_path) == []
+    _write(tmp_path, {"nb/zbase.j2": "{% block title %}S{% endblock %}"})
+    assert _codes(_check(tmp_path)) == [("template-blocks", 1)]
+    _write(tmp_path, {"nb/zbase.j2": "{% block subject %}{% if %}{% endblock %}"})
+    assert _codes(_check(tmp_path)) == [("template-syntax", 1)]  # the parent's, not the child's blocks
+
+
+def _without_reading_or_compiling(monkeypatch, render):
+    from dunningrules import _templates
+
+    with monkeypatch.context() as m:
+        m.setattr(_templates._TreeLoader, "get_source", lambda *a: pytest.fail("read again"))
+        m.setattr(_templates._Environment, "compile", lambda *a, **k: pytest.fail("compiled again"))
+        return render()
+
+
+def _findings(render):
+    with pytest.raises(RulesetError) as err:
+        render()
+    return err.value.findings
+
+
+def test_checked_set_renders_with_the_code_the_check_compiled(tmp_path, monkeypatch):
+    _write(tmp_path, {
+        "nb/invoice.j2": _action("Hei {% include 'parts/x.j2' %}\n"
+                                 "{% if case.id == 'X-1' %}{% for i in range(9999) %}{% for j in range(9999) %}"
+                                 "{% endfor %}{% endfor %}{% endif %}\n"
+                                 "{% if case.id == 'X-2' %}{{ 1 // 0 }}{% endif %}"),
+        "nb/parts/x.j2": "{{ debtor.name }}",
+    })
+    ts = TemplateSet(tmp_path)
+    assert ts.check(["invoice"], ["nb"], currency="NOK") == []
+    checked = ts.checked()
+    context = sample_context("nb", "NOK", action_type="invoice")
+    assert _without_reading_or_compiling(monkeypatch, lambda: checked.render("invoice", "nb", context)) == (
+        "S", "Hei Kari Nordmann")
+    # the same sandbox (the loop budget), and errors located as by a set that reads the file
+    for case_id, code, line in (("X-1", "template-unsafe", 4), ("X-2", "template-error", 5)):
+        bad = {**context, "case": {**context["case"], "id": case_id}}
+        (finding,) = _without_reading_or_compiling(monkeypatch, lambda: _findings(
+            lambda: checked.render("invoice", "nb", bad)))
+        assert (finding.code, finding.line) == (code, line)
+        assert [finding] == _findings(lambda: TemplateSet(tmp_path).render("invoice", "nb", bad))
+    # a file changed since the check is read and compiled anew
+    part = tmp_path / "templates" / "nb" / "parts" / "x.j2"
+    mtime = part.stat().st_mtime_ns
+    part.write_text("{{ debtor.name|upper }}", encoding="utf-8")
+    os.utime(part, ns=(mtime + 10**9, mtime + 10**9))
+    assert checked.render("invoice", "nb", context) == ("S", "Hei KARI NORDMANN")
+    assert ts.checked().render("invoice", "nb", context) == ("S", "Hei KARI NORDMANN")
+
+
+def test_loaded_ruleset_renders_without_reading_its_templates_again(monkeypatch):
+    ruleset = load_ruleset(ROOT / "rulesets" / "no" / "standard.yaml")
+    chain = ruleset._origin.templates
+    subject, body = _without_reading_or_compiling(
+        monkeypatch, lambda: chain.render("debt_collection_notice", "nb", sample_context("nb", "NOK")))
+    assert subject and "Kari Nordmann" in body

@@ -233,14 +233,17 @@ def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     index = {o: j for j, o in enumerate(dates, 1)}
     parts: list[bytes] = [b'{"case":%s', _head(plan, as_of)]
     slots: list[int] = [0]
-    fragments = plan.fragments
-    if len(fragments) >= MEMO_LIMIT:
-        fragments.clear()
+    by_id = plan.fragments_by_id
+    if len(by_id) >= MEMO_LIMIT:
+        by_id.clear()
     for n, action in enumerate(raw):
-        found = fragments.get(action)
-        if found is None:  # kept %-escaped, for the format
-            text = _action_json(plan, action).replace(b"%", b"%%")
-            found = fragments[action] = (text, b"," + text)
+        # The entry holds the action, so no other object can have its id while it is kept.
+        found = by_id.get(id(action))
+        if found is not None and found[0] is action:
+            found = found[1]
+        else:
+            found = _fragments(plan, action)
+            by_id[id(action)] = (action, found)
         if action[2] is None:
             parts += (found[1] if n else found[0], _NO_CLAIM)
         else:
@@ -252,6 +255,19 @@ def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
     return (b"".join(parts), _picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
             covered)
+
+
+def _fragments(plan: Plan, action: tuple[Any, ...]) -> tuple[bytes, bytes]:
+    """An action's JSON without its claim and closing brace, %-escaped for a line's format,
+    without and with the comma before it; once per distinct action."""
+    fragments = plan.fragments
+    found = fragments.get(action)
+    if found is None:
+        if len(fragments) >= MEMO_LIMIT:
+            fragments.clear()
+        text = _action_json(plan, action).replace(b"%", b"%%")
+        found = fragments[action] = (text, b"," + text)
+    return found  # type: ignore[no-any-return]
 
 
 def _picker(slots: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:

@@ -4,9 +4,10 @@ A :class:`Calendar` answers "is this a business day?", rolls a date onto a busin
 business days.  Deadlines in collection law move off weekends and holidays (foreldelsesloven § 29,
 lag 1930:173 § 2), so every scheduled action goes through one of these.
 
-Everything is precomputed when a calendar is built, over the whole supported range, so each call is a
-table look-up: the schedule engine calls these millions of times (once per step per case) and a
-per-call search over holidays would dominate its run time.
+Each call is a table look-up: the schedule engine calls these millions of times (once per step per
+case) and a per-call search over holidays would dominate its run time.  The tables cover the whole
+supported range, and are filled a few years at a time as calls reach them, so that loading a ruleset
+does not pay for 131 years of holidays when its cases fall in two or three.
 
 Holidays come from the ``holidays`` package.  Its data and defaults change between releases (Sweden's
 ``include_sundays`` default flipped in 0.107), so every option is passed explicitly and
@@ -19,6 +20,7 @@ import calendar as _stdcal
 import datetime as _dt
 import difflib
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -210,6 +212,11 @@ def _same_month(a: int, b: int) -> bool:
 # --- the calendar -----------------------------------------------------------------------------------
 
 
+# Filling a calendar's tables is rare and short; one lock for all calendars keeps two threads from
+# filling the same years at once.
+_FILL_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=32)
 def build_calendar(spec: CalendarSpec) -> Calendar:
     """The calendar for ``spec``, built once per spec (cached).  Raises CalendarError on a bad spec."""
@@ -221,13 +228,20 @@ class Calendar:
 
     Tables, indexed by ``ordinal - first.toordinal()``:
       ``_is_bd[i]``  1 if a business day;
-      ``_rank[i]``   number of business days before offset i (``_rank[size]`` = all of them);
-      ``_bd``        the business-day ordinals in order, so ``_bd[_rank[i]]`` is the first business
-                     day on or after i and ``_bd[_rank[i + 1] - 1]`` the last one on or before i.
+      ``_rank[i]``   number of business days before offset i, plus a constant;
+      ``_bd``        the business-day ordinals in order, at their rank, so ``_bd[_rank[i]]`` is the first
+                     business day on or after i and ``_bd[_rank[i + 1] - 1]`` the last one on or before i.
     Adding n business days is then one index into ``_bd``.
+
+    The tables are filled a few years at a time, for the years that calls reach (a batch of cases due
+    in 2026 needs a handful of the 131), and never change once filled: offsets ``_ilo <= i < _ihi`` and
+    ranks ``_jlo <= j < _jhi`` are filled, and a call that reaches outside them fills more years first
+    (:meth:`_fill`), so every answer is the one tables over the whole range would give.  Holidays of
+    one year do not depend on the years asked with it (tests/test_calendar.py checks this).
     """
 
-    __slots__ = ("spec", "first", "last", "_base", "_size", "_is_bd", "_rank", "_bd", "_names", "_named")
+    __slots__ = ("spec", "first", "last", "_base", "_size", "_is_bd", "_rank", "_bd", "_names", "_named",
+                 "_ilo", "_ihi", "_jlo", "_jhi", "_weekend")
 
     def __init__(self, spec: CalendarSpec) -> None:
         problems = check_spec(spec)
@@ -237,21 +251,56 @@ class Calendar:
         self.spec = spec
         self.first = _dt.date(lo, 1, 1)
         self.last = _dt.date(hi, 12, 31)
-        base = self._base = self.first.toordinal()
-        size = self._size = self.last.toordinal() - base + 1
+        self._base = self.first.toordinal()
+        size = self._size = self.last.toordinal() - self._base + 1
+        self._is_bd = bytearray(size)
+        self._rank = [0] * (size + 1)
+        self._bd = [0] * size
+        # Why each closed day is closed, for the years filled.
+        self._names: dict[int, str] = {}
+        self._named: list[int] = []  # sorted, for holidays_in by bisection
+        self._ilo = self._ihi = self._jlo = self._jhi = 0  # nothing filled yet
+        weekend = {WEEKDAY_NAMES.index(w) for w in spec.weekend}
+        self._weekend = tuple(wd in weekend for wd in range(7))
 
-        # Why each closed day is closed.  Closing days first, so that a holiday on the same date
-        # (e.g. DK Christmas Eve with "12-24" closed) keeps its real name.
+    # --- filling the tables ---
+
+    def _fill(self, year_lo: int, year_hi: int) -> None:
+        """Fill the tables over at least ``year_lo``..``year_hi`` (clipped to the range)."""
+        year_lo, year_hi = max(year_lo, self.first.year), min(year_hi, self.last.year)
+        if year_lo > year_hi:
+            return
+        with _FILL_LOCK:
+            if self._ilo == self._ihi:
+                # Nothing filled: start at year_lo, with the rank there equal to the offset, which keeps
+                # every rank in 0..size whichever way the tables grow (no more business days than days).
+                start = _dt.date(year_lo, 1, 1).toordinal() - self._base
+                self._rank[start] = start
+                self._ilo = self._ihi = self._jlo = self._jhi = start
+            filled_lo = _dt.date.fromordinal(self._base + self._ilo).year
+            filled_hi = _dt.date.fromordinal(self._base + self._ihi - 1).year if self._ihi > self._ilo else filled_lo - 1
+            if year_hi > filled_hi:
+                self._fill_up(filled_hi + 1, year_hi)
+            if year_lo < filled_lo:
+                self._fill_down(year_lo, filled_lo - 1)
+
+    def _closures(self, year_lo: int, year_hi: int) -> dict[int, str]:
+        """Why each closed day of the years ``year_lo``..``year_hi`` is closed (weekends aside)."""
+        spec = self.spec
+        # Closing days first, so that a holiday on the same date (e.g. DK Christmas Eve with "12-24"
+        # closed) keeps its real name.
         names: dict[int, str] = {}
         for text in spec.closed:
             year, month, day = _parse_closing(text)
-            for y in (year,) if year is not None else range(lo, hi + 1):
+            for y in (year,) if year is not None else range(year_lo, year_hi + 1):
+                if not year_lo <= y <= year_hi:
+                    continue
                 if month == 2 and day == 29 and not _stdcal.isleap(y):
                     continue  # "02-29" closes only in leap years
                 names[_dt.date(y, month, day).toordinal()] = f"closing day {text}"
         found = holidays.country_holidays(
             spec.country,
-            years=range(lo, hi + 1),
+            years=range(year_lo, year_hi + 1),
             categories=spec.categories,
             language="en_US",
             # No Nordic country moves a holiday off a weekend; 0.109 gives the same days either
@@ -260,23 +309,72 @@ class Calendar:
             **_COUNTRY_OPTIONS[spec.country],
         )
         for d, name in found.items():
-            names[d.toordinal()] = name
+            if year_lo <= d.year <= year_hi:  # each year's fall in that year in 0.109; keep it so
+                names[d.toordinal()] = name
+        return names
 
-        weekend = {WEEKDAY_NAMES.index(w) for w in spec.weekend}
-        is_weekend = [wd in weekend for wd in range(7)]
+    def _publish(self, names: dict[int, str]) -> None:
+        self._names.update(names)
+        self._named = sorted(self._names)
+
+    # The two below write only outside what is filled, and move the bounds last: a call running
+    # meanwhile reads filled entries only, and those never change.
+
+    def _fill_up(self, year_lo: int, year_hi: int) -> None:
+        names = self._closures(year_lo, year_hi)
+        base, is_bd, rank, bd, weekend = self._base, self._is_bd, self._rank, self._bd, self._weekend
+        start = self._ihi
+        end = _dt.date(year_hi, 12, 31).toordinal() - base + 1
         first_wd = self.first.weekday()
-        is_bd = bytearray(size)
-        rank = [0] * (size + 1)
-        bd: list[int] = []
-        for i in range(size):
+        r = rank[start]
+        for i in range(start, end):
             o = base + i
-            if not is_weekend[(first_wd + i) % 7] and o not in names:
+            if not weekend[(first_wd + i) % 7] and o not in names:
                 is_bd[i] = 1
-                bd.append(o)
-            rank[i + 1] = len(bd)
-        self._is_bd, self._rank, self._bd = is_bd, rank, bd
-        self._names = names
-        self._named = sorted(names)  # for holidays_in by bisection
+                bd[r] = o
+                r += 1
+            rank[i + 1] = r
+        self._publish(names)
+        self._jhi = r
+        self._ihi = end
+
+    def _fill_down(self, year_lo: int, year_hi: int) -> None:
+        names = self._closures(year_lo, year_hi)
+        base, is_bd, rank, bd, weekend = self._base, self._is_bd, self._rank, self._bd, self._weekend
+        start = _dt.date(year_lo, 1, 1).toordinal() - base
+        end = self._ilo
+        first_wd = self.first.weekday()
+        r = rank[end]
+        for i in range(end - 1, start - 1, -1):
+            o = base + i
+            if not weekend[(first_wd + i) % 7] and o not in names:
+                is_bd[i] = 1
+                r -= 1
+                bd[r] = o
+            rank[i] = r
+        self._publish(names)
+        self._jlo = r
+        self._ilo = start
+
+    def _fill_for(self, o: int) -> None:
+        """Fill the years around ordinal ``o`` (in the range): the year before and the four after,
+        as far as a schedule's steps usually reach from a due date."""
+        year = _dt.date.fromordinal(o).year
+        self._fill(year - 1, year + 4)
+
+    def _can_fill(self, direction: int) -> bool:
+        return self._ihi < self._size if direction > 0 else self._ilo > 0
+
+    def _fill_more(self, direction: int, n: int = 0) -> None:
+        """Fill years past the filled ones, after them (direction > 0) or before: enough for about
+        ``n`` business days, and at least four."""
+        years = max(4, abs(n) // 200 + 1)
+        if direction > 0:
+            top = _dt.date.fromordinal(self._base + self._ihi - 1).year
+            self._fill(top + 1, top + years)
+        else:
+            bottom = _dt.date.fromordinal(self._base + self._ilo).year
+            self._fill(bottom - years, bottom - 1)
 
     def __repr__(self) -> str:
         return f"<Calendar {self.spec!r} {self.first}..{self.last}>"
@@ -299,7 +397,10 @@ class Calendar:
 
     def _index(self, o: int) -> int:
         i = o - self._base
+        if self._ilo <= i < self._ihi:
+            return i
         if 0 <= i < self._size:
+            self._fill_for(o)
             return i
         raise self._range_error(self._iso(o))
 
@@ -315,7 +416,13 @@ class Calendar:
         if convention == "none" or self._is_bd[i]:
             return o
         j = self._rank[i]  # index in _bd of the first business day after o (o itself is closed)
-        following = self._bd[j] if j < len(self._bd) else None
+        if j < self._jhi:
+            following = self._bd[j]
+        elif self._can_fill(+1):
+            self._fill_more(+1)
+            return self.roll_ordinal(o, convention)
+        else:
+            following = None
         if convention == "following":
             if following is None:
                 raise self._range_error(f"the first business day on or after {self._iso(o)}")
@@ -323,7 +430,10 @@ class Calendar:
         if convention == "modified_following" and following is not None and _same_month(o, following):
             return following
         # preceding, or modified_following whose next business day is in another month (or past last)
-        if j == 0:
+        if j == self._jlo:
+            if self._can_fill(-1):
+                self._fill_more(-1)
+                return self.roll_ordinal(o, convention)
             raise self._range_error(f"the last business day on or before {self._iso(o)}")
         return self._bd[j - 1]
 
@@ -335,8 +445,11 @@ class Calendar:
             j = self._rank[i] + n  # ... and strictly before o end at _rank[i] - 1
         else:
             return o
-        if 0 <= j < len(self._bd):  # explicit: a negative j would silently index from the end
+        if self._jlo <= j < self._jhi:  # explicit: a negative j would silently index from the end
             return self._bd[j]
+        if self._can_fill(n):
+            self._fill_more(n, n)
+            return self.add_business_days_ordinal(o, n)
         raise self._range_error(f"{n:+d} business days from {self._iso(o)}")
 
     # --- date API ---

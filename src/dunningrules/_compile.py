@@ -131,6 +131,9 @@ class Plan:
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
     fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # id(action) -> (the action, its fragments): schedules share most action tuples (see
+    # _runners), so the batch finds them by identity, without hashing them (see _batch)
+    fragments_by_id: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
     # memo key -> what the batch path derives once from a memoised schedule (see _batch)
     lines: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # the steps in evaluation order as functions of a run (see _evaluate._runner), made once

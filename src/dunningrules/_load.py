@@ -20,7 +20,7 @@ from ._errors import DunningRulesError, Finding, RulesetError, did_you_mean
 from ._model import Ruleset
 from ._rates import RateBook, parse_rates
 from ._extends import Merged, files_of, resolve_extends, shown
-from ._templates import TemplateChain, TemplateSet, check_templates
+from ._templates import TemplateChain, TemplateSet
 from ._schema import validate_tree
 from ._yaml import MAX_BYTES, Located, load_yaml
 
@@ -178,11 +178,11 @@ def _templates(ruleset: Ruleset, files: tuple[str, ...]) -> TemplateChain | None
         if not folder.is_dir():
             continue
         languages = sorted(p.name for p in folder.iterdir() if p.is_dir() and len(p.name) == 2)
-        findings = check_templates(root, sorted({s.action for s in ruleset.steps}), languages,
-                                   currency=ruleset.currency)
+        templates = TemplateSet(root)
+        findings = templates.check(sorted({s.action for s in ruleset.steps}), languages, currency=ruleset.currency)
         if findings:
             raise RulesetError(findings)
-        sets.append(TemplateSet(root))
+        sets.append(templates.checked())  # renders with the code the check compiled
     return TemplateChain(tuple(sets)) if sets else None
 
 

@@ -113,11 +113,20 @@ def _scalar(value: Any) -> str:
     text = str(value)
     # Plain only where every YAML reader (ours, PyYAML's YAML 1.1, editors) reads the same string:
     # `NO`, `2026.1`, `null` and friends stay quoted.
-    if _PLAIN.fullmatch(text) and yaml.safe_load(text) == text:
+    if _PLAIN.fullmatch(text) and _reads_back(text):
         return text
     # A JSON string is a YAML double-quoted scalar, once the characters YAML reads as line breaks
     # (NEL, LS, PS) or refuses (DEL, C1 controls, BOM, U+FFFE/FFFF) are written as \\u escapes too.
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def _reads_back(text: str) -> bool:
+    """Whether PyYAML reads `text`, written plain, as the same string (`...` and `---` are
+    document markers, which it refuses as a value)."""
+    try:
+        return bool(yaml.safe_load(text) == text)
+    except yaml.YAMLError:
+        return False
 
 
 # ----------------------------------------------------------------------------- JSON

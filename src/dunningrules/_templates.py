@@ -51,6 +51,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
+from types import CodeType
 from typing import Any
 
 from jinja2 import (
@@ -332,13 +333,20 @@ def _all_filters() -> dict[str, Callable[..., Any]]:
 # --------------------------------------------------------------------------- loader and environment
 
 
+# A template's compiled code, the file it was compiled from, and whether that file is unchanged since.
+_Compiled = tuple[CodeType, str, Callable[[], bool]]
+
+
 class _TreeLoader(BaseLoader):
     """Loads ``<templates>/<name>`` and nothing else: every path is resolved (symlinks too) first."""
 
-    def __init__(self, templates: Path) -> None:
+    def __init__(self, templates: Path, compiled: dict[str, _Compiled] | None = None) -> None:
         self.templates = templates
         self.real = templates.resolve()
         self.filenames: set[str] = set()
+        # Code that check_templates compiled, by template name: a checked template is rendered from it
+        # while its file is unchanged, instead of being read, parsed and compiled again.
+        self.compiled: dict[str, _Compiled] = {} if compiled is None else compiled
 
     def locate(self, name: str) -> Path:
         """The file for ``name``; raises TemplateOutsideTree or TemplateNotFound."""
@@ -372,16 +380,34 @@ class _TreeLoader(BaseLoader):
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename = self.read(template)
         self.filenames.add(filename)
-        path = Path(filename)
-        mtime = path.stat().st_mtime_ns
+        return source, filename, _unchanged(filename)
 
-        def uptodate() -> bool:
-            try:
-                return path.stat().st_mtime_ns == mtime
-            except OSError:
-                return False
+    def load(self, environment: Any, name: str, globals: Any = None) -> Any:
+        """The template from the code compiled when it was checked, while its file is unchanged; else
+        read and compiled as usual."""
+        compiled = self.compiled.get(name)
+        if compiled is not None:
+            code, filename, uptodate = compiled
+            if uptodate():
+                self.filenames.add(filename)
+                return environment.template_class.from_code(environment, code, {} if globals is None else globals,
+                                                             uptodate)
+            self.compiled.pop(name, None)
+        return super().load(environment, name, globals)
 
-        return source, filename, uptodate
+
+def _unchanged(filename: str) -> Callable[[], bool]:
+    """Whether the file still has the modification time it has now (Jinja's reload test)."""
+    path = Path(filename)
+    mtime = path.stat().st_mtime_ns
+
+    def uptodate() -> bool:
+        try:
+            return path.stat().st_mtime_ns == mtime
+        except OSError:
+            return False
+
+    return uptodate
 
 
 class _CodeGenerator(CodeGenerator):
@@ -411,8 +437,8 @@ class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "*", "**", "%"})
     code_generator_class = _CodeGenerator
 
-    def __init__(self, templates: Path) -> None:
-        self.tree_loader = _TreeLoader(templates)
+    def __init__(self, templates: Path, compiled: dict[str, _Compiled] | None = None) -> None:
+        self.tree_loader = _TreeLoader(templates, compiled)
         super().__init__(
             loader=self.tree_loader,
             undefined=_Undefined,
@@ -623,11 +649,21 @@ class _Output:
 class TemplateSet:
     """The templates of one ruleset folder: ``root / "templates" / <language> / <action_type>.j2``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, _compiled: dict[str, _Compiled] | None = None) -> None:
         self.root = Path(root)
         self.templates = self.root / "templates"
-        self._env = _Environment(self.templates)
+        self._env = _Environment(self.templates, _compiled)
         self._located = _Located(self._env.tree_loader)
+
+    def check(self, action_types: Iterable[str], languages: Iterable[str], *, currency: str = "EUR") -> list[Finding]:
+        """:func:`check_templates` of this folder; the code it compiles is kept for :meth:`checked`."""
+        return _check(self, action_types, languages, currency)
+
+    def checked(self) -> TemplateSet:
+        """A set of the same folder that renders with the code :meth:`check` compiled.  Its environment
+        is new, so that rendering starts as in a set that was never used, as it did before the check
+        kept its code."""
+        return TemplateSet(self.root, _compiled=self._env.tree_loader.compiled)
 
     @staticmethod
     def template_name(action_type: str, language: str) -> str:
@@ -731,6 +767,26 @@ def _first(ast: nodes.Template, cls: type, pred: Callable[[Any], bool]) -> Any:
     return None
 
 
+def _descendants(root: nodes.Node) -> list[nodes.Node]:
+    """Every node under ``root``, in the order ``root.find_all`` gives them."""
+    out: list[nodes.Node] = []
+
+    def visit(node: nodes.Node) -> None:
+        for field in node.fields:
+            item = getattr(node, field, None)  # a field can be gone: iter_child_nodes skips it too
+            if isinstance(item, list):
+                for child in item:
+                    if isinstance(child, nodes.Node):
+                        out.append(child)
+                        visit(child)
+            elif isinstance(item, nodes.Node):
+                out.append(item)
+                visit(item)
+
+    visit(root)
+    return out
+
+
 def _static_findings(env: _Environment, name: str, path: str, source: str, ast: nodes.Template) -> list[Finding]:
     out: list[Finding] = []
 
@@ -738,28 +794,33 @@ def _static_findings(env: _Environment, name: str, path: str, source: str, ast: 
         out.append(Finding(code, message, path, lineno, _column(_line_of(source, lineno), needle)))
 
     allowed = set(CONTEXT_NAMES) | set(env.globals)
-    for var in sorted(meta.find_undeclared_variables(ast) - allowed):
-        node = _first(ast, nodes.Name, lambda n, v=var: n.name == v and n.ctx == "load")
+    undeclared = sorted(meta.find_undeclared_variables(ast) - allowed)
+    # The tree as find_all would walk it (after the line above, which folds constants in it), once
+    # for all the checks below.
+    every: list[Any] = _descendants(ast)
+    for var in undeclared:
+        use = next((n for n in every if isinstance(n, nodes.Name) and n.name == var and n.ctx == "load"), None)
         add("template-unknown-variable",
             f"unknown name {var!r}{did_you_mean(var, allowed)} (names: {', '.join(sorted(CONTEXT_NAMES))})",
-            node.lineno if node else 1, var)
+            use.lineno if use else 1, var)
 
-    for node in ast.find_all((nodes.Getattr, nodes.NSRef)):
-        if node.attr.startswith("_"):
+    for node in every:
+        if isinstance(node, (nodes.Getattr, nodes.NSRef)) and node.attr.startswith("_"):
             add("template-unsafe", f"attribute {node.attr!r}: names starting with _ are not allowed", node.lineno, node.attr)
-    for node in ast.find_all(nodes.Getitem):
-        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+    for node in every:
+        if (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
+                and node.arg.value.startswith("_")):
             add("template-unsafe", f"item {node.arg.value!r}: names starting with _ are not allowed",
                 node.lineno, node.arg.value)
-    for node in ast.find_all(nodes.Call):
-        if isinstance(node.node, nodes.Getattr) and node.node.attr in _BLOCKED_CALLS:
+    for node in every:
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr in _BLOCKED_CALLS:
             add("template-unsafe", f".{node.node.attr}() is not allowed in templates; use the filters "
                 "(|money, |date, |join, |replace, |indent)", node.lineno, node.node.attr)
-    for node in ast.find_all(nodes.Filter):
-        if node.name.startswith("_"):
+    for node in every:
+        if isinstance(node, nodes.Filter) and node.name.startswith("_"):
             add("template-unsafe", f"filter {node.name!r} is not for templates", node.lineno, node.name)
 
-    for node in ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+    for node in (n for n in every if isinstance(n, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
         keyword = type(node).__name__.lower().replace("fromimport", "from ... import")
         targets = node.template
         consts = targets.items if isinstance(targets, (nodes.List, nodes.Tuple)) else [targets]
@@ -780,8 +841,10 @@ def _static_findings(env: _Environment, name: str, path: str, source: str, ast: 
     return out
 
 
-def _defined_blocks(env: _Environment, name: str, ast: nodes.Template, seen: set[str]) -> set[str] | None:
-    """Block names defined by the template and its static extends chain; None if the chain is unknown."""
+def _defined_blocks(env: _Environment, name: str, ast: nodes.Template, seen: set[str],
+                    parsed: Mapping[str, nodes.Template]) -> set[str] | None:
+    """Block names defined by the template and its static extends chain; None if the chain is unknown.
+    ``parsed`` has the trees check_templates already parsed, by name (a parent not in it is read)."""
     blocks = {b.name for b in ast.find_all(nodes.Block)}
     parent = _first(ast, nodes.Extends, lambda n: True)
     if parent is None:
@@ -791,13 +854,27 @@ def _defined_blocks(env: _Environment, name: str, ast: nodes.Template, seen: set
     joined = env.join_path(parent.template.value, name)
     if joined in seen:
         return None
-    try:
-        source, filename = env.tree_loader.read(joined)
-        parent_ast = env.parse(source, joined, filename)
-    except Exception:
-        return None  # reported where that file is checked
-    more = _defined_blocks(env, joined, parent_ast, seen | {joined})
+    parent_ast = parsed.get(joined)
+    if parent_ast is None:
+        try:
+            source, filename = env.tree_loader.read(joined)
+            parent_ast = env.parse(source, joined, filename)
+        except Exception:
+            return None  # reported where that file is checked
+    more = _defined_blocks(env, joined, parent_ast, seen | {joined}, parsed)
     return None if more is None else blocks | more
+
+
+def _copy_tree(node: Any) -> Any:
+    """A copy of a parsed tree that shares none of its nodes or lists, as a second parse would give."""
+    copy = object.__new__(type(node))
+    for key, value in node.__dict__.items():
+        if isinstance(value, nodes.Node):
+            value = _copy_tree(value)
+        elif isinstance(value, (list, tuple)):
+            value = type(value)(_copy_tree(v) if isinstance(v, nodes.Node) else v for v in value)
+        copy.__dict__[key] = value
+    return copy
 
 
 def check_templates(
@@ -811,9 +888,12 @@ def check_templates(
     the optional ones (creditor, debtor address, fee, ...) set to None.  Codes: ``template-syntax``,
     ``template-blocks``, ``template-unknown-variable``, ``template-outside-tree``,
     ``template-missing-include``, ``template-undefined``, ``template-unsafe``, ``template-error``,
-    ``template-too-large``.  Never raises for a template's content.
+    ``template-too-large``, ``template-too-deep``.  Never raises for a template's content.
     """
-    ts = TemplateSet(root)
+    return TemplateSet(root).check(action_types, languages, currency=currency)
+
+
+def _check(ts: TemplateSet, action_types: Iterable[str], languages: Iterable[str], currency: str) -> list[Finding]:
     env = ts._env
     templates = ts.templates
     if not templates.is_dir():
@@ -821,6 +901,10 @@ def check_templates(
     wanted = {TemplateSet.template_name(a, lang) for a in action_types for lang in languages
               if _NAME_RE.match(a) and re.fullmatch(r"[a-z]{2}", lang)}
     findings: list[Finding] = []
+    parsed: dict[str, nodes.Template] = {}
+    # Every file is checked on its own first, and the action templates rendered after that, so that a
+    # part an action template includes is compiled once, whichever of the two comes first.
+    to_render: list[tuple[str, str, nodes.Template, list[Finding]]] = []
     for path in _walk(templates):
         name = path.relative_to(templates).as_posix()
         shown = str(path)
@@ -830,7 +914,7 @@ def check_templates(
                 if not real.is_relative_to(env.tree_loader.real):
                     raise TemplateOutsideTree(f"{name!r} is a symlink to {str(real)!r}, outside the templates folder")
                 continue
-            source, _ = env.tree_loader.read(name)
+            source, filename = env.tree_loader.read(name)
         except (TemplateOutsideTree, TemplateTooLarge) as exc:
             findings.append(Finding(_code(exc), _message(exc), shown, 1, 1))
             continue
@@ -841,19 +925,34 @@ def check_templates(
             findings.append(Finding("template-error", str(exc), shown, exc.lineno, 0))
             continue
         try:
-            ast = env.parse(source, name, shown)
-            env.compile(ast, name, shown)  # unknown filters and tests, and other compile-time errors
-            ast = env.parse(source, name, shown)  # compile changed the loops; check the author's tree
+            ast = parsed[name] = env.parse(source, name, filename)
+            # Compiling folds constants and wraps the loops in the tree it is given: it gets a copy, and
+            # the checks below read the author's tree.  Its code (unknown filters and tests, and other
+            # compile-time errors, are found here) is what the renders run.
+            code = env.compile(_copy_tree(ast), name, filename)
+            static = _static_findings(env, name, shown, source, ast)
         except TemplateSyntaxError as exc:
             line = exc.lineno or 1
             findings.append(Finding("template-syntax", _message(exc), shown, line,
                                     _column(_line_of(source, line), _needle(exc))))
+            parsed.pop(name, None)
             continue
-        static = _static_findings(env, name, shown, source, ast)
+        except (RecursionError, SyntaxError):  # Jinja recurses per level; Python caps nested blocks at 100
+            findings.append(Finding("template-too-deep", "the template nests too deeply (parentheses, blocks, "
+                                    "loops or conditions inside one another) to be checked; split it up",
+                                    shown, 1, 1))
+            parsed.pop(name, None)
+            continue
+        try:
+            env.tree_loader.compiled[name] = (code, filename, _unchanged(filename))
+        except OSError:
+            pass  # gone since it was read: a render reads it, and reports what it finds
         findings.extend(static)
-        if name not in wanted:
-            continue
-        blocks = _defined_blocks(env, name, ast, {name})
+        if name in wanted:
+            to_render.append((name, shown, ast, static))
+
+    for name, shown, ast, static in to_render:
+        blocks = _defined_blocks(env, name, ast, {name}, parsed)
         if blocks is not None:
             lacking = [b for b in _BLOCKS if b not in blocks]
             if lacking:
