@@ -45,14 +45,18 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
 
 def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = None) -> bytes:
     """The schedule of `case` as one line of compact JSON (UTF-8, ending in a newline)."""
-    key, raw = _actions(plan, case, as_of)
+    raw = _actions(plan, case, as_of)[1]
+    # Kept by the identity of the memoised schedule (the entry holds it, so no other object can
+    # have its id meanwhile): found without hashing the memo key a second time.
     lines = plan.lines
-    line = lines.get(key if as_of is None else (key, as_of))
-    if line is None:
+    found = lines.get(id(raw))
+    if found is not None and found[0] is raw and found[1] == as_of:
+        line = found[2]
+    else:
         if len(lines) >= MEMO_LIMIT:
             lines.clear()
-        line = lines[key if as_of is None else (key, as_of)] = _line_basis(plan, case.due_date.toordinal(), raw,
-                                                                           as_of)
+        line = _line_basis(plan, case.due_date.toordinal(), raw, as_of)
+        lines[id(raw)] = (raw, as_of, line)
     fmt, pick, cells = line[0], line[1], line[2]
     # An id from read_line needs no escaping: its line had no backslash, so no quote or control
     # character; any other character is written as it is (ensure_ascii off).
@@ -219,6 +223,7 @@ def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     6 unpaid  the values of a case nothing is paid on, but the id and the claims of `covered`:
               [None, then per date None, or its claim_error where no rate covers it]
     7 covered per date a rate covers: (its place in unpaid, its cell)
+    8 sums    the interest table's running sums (`RateTable.day_sums`), or None
 
     Each distinct action is serialised once per plan, without its claim (which belongs to the
     case) and closing brace; what depends only on the due date, the action dates and the fees
@@ -254,7 +259,7 @@ def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     unpaid = [None] + [cell[0] if cell[0].__class__ is bytes else None for cell in cells]
     covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
     return (b"".join(parts), _picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
-            covered)
+            covered, None if plan.interest is None else plan.interest.day_sums())
 
 
 def _fragments(plan: Plan, action: tuple[Any, ...]) -> tuple[bytes, bytes]:
@@ -406,11 +411,15 @@ def _paid_line(plan: Plan, line: tuple[Any, ...], case: Case | LineCase, cid: by
     values = [cid]
     states = None
     cents = _cents(case.amount)
-    paid = [(o, _cents(amount)) for o, amount in payments]
-    if in_cents and cents is not None and all(c is not None for _, c in paid):
+    paid = []
+    for o, amount in payments:
+        whole = _cents(amount)
+        if whole is None:
+            in_cents = False
+        paid.append((o, whole))
+    if in_cents and cents is not None:
         states = ledger_cents(dates, cents, case.due_date.toordinal(), ledger_events(fees, paid, dates[-1]),
-                              plan.allocation, plan.interest.day_sums() if plan.interest is not None else None,
-                              line[5])
+                              plan.allocation, line[8], line[5])
     if states is None:
         by_date = {a[2]: one for a, one in zip(raw, claims(plan, case, as_of, raw)) if a[2] is not None}
         values += [_claim_bytes(by_date[o]) for o in dates]
