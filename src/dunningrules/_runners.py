@@ -178,6 +178,11 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     offsets, every, most, roll = at.offsets, sp.repeat_every, sp.repeat_max, sp.roll
     repeats, deadlines_of, after, deadline_roll, fee, idx = (
         sp.repeats, sp.deadlines, sp.deadline, sp.deadline_roll, sp.fee, sp.index)
+    # Occurrence k of an anchor date, made once and shared by every schedule that plans it, as
+    # `_runner` shares its actions; with a fee, only where the fee reads nothing but the date.
+    needs = fee.rule.requires_fact if fee is not None else None
+    by_anchor = fee is None or (at.kind == "due" and not needs)
+    made: dict[Any, tuple[Any, ...]] = {}
 
     def run_step(run: _Run) -> None:
         if run.pauses or run.paid_in_full is not None:
@@ -208,16 +213,22 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 if dates[0] > until:
                     break
             raw, o = dates
-            deadline = None
-            if after is not None:
-                deadline = deadlines_of.get(o)
-                if deadline is None:
-                    deadline = deadlines_of[o] = cal.roll_ordinal(_shift(o, after, cal), deadline_roll)
-            charged = None if fee is None else run.price(sp, o)
+            key = (anchor, k) if by_anchor else (anchor, k, run.due, needs and run.scope.facts.get(needs) is True)
+            action = made.get(key)
+            if action is None:
+                deadline = None
+                if after is not None:
+                    deadline = deadlines_of.get(o)
+                    if deadline is None:
+                        deadline = deadlines_of[o] = cal.roll_ordinal(_shift(o, after, cal), deadline_roll)
+                charged = None if fee is None else run.price(sp, o)
+                if len(made) >= MEMO_LIMIT:
+                    made.clear()
+                action = made[key] = (idx, "planned", o, deadline, k + 1, ("at", raw, o, None, None, "planned", k),
+                                      charged)
             if statuses[idx] != "planned":
                 statuses[idx] = "planned"
-                run.dates[idx], run.deadlines[idx] = o, deadline
-            actions.append((((o * 1_000_000 + idx) * 1000 + k + 1),  # _sort_key
-                            (idx, "planned", o, deadline, k + 1, ("at", raw, o, None, None, "planned", k), charged)))
+                run.dates[idx], run.deadlines[idx] = o, action[3]
+            actions.append((((o * 1_000_000 + idx) * 1000 + k + 1), action))  # _sort_key
 
     return run_step
