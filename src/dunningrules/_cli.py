@@ -384,7 +384,9 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         return EXIT_INVALID if out.failed else EXIT_OK
     jobs = 1 if args.case == "-" else _jobs(args, stdout, stderr)
     if jobs > 1:
-        failed = run_parallel(args.case, jobs, functools.partial(_chunk, plan, args, name), stdout, stderr)
+        with collector_paused() as collect:  # the forked processes start with it paused too
+            failed = run_parallel(args.case, jobs, functools.partial(_chunk, plan, args, name, _Every(collect)),
+                                  stdout, stderr)
         return EXIT_INVALID if failed else EXIT_OK
     write = None if out.table or out.with_text else _byte_writer(stdout)
     with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
@@ -412,7 +414,8 @@ def _schedule_lines(out: _Output, write: Callable[[bytes], Any] | None, lines: I
     return n + 1
 
 
-def _chunk(plan: Plan, args: argparse.Namespace, name: str, lines: Iterator[bytes]) -> tuple[bytes, list[Finding], int]:
+def _chunk(plan: Plan, args: argparse.Namespace, name: str, every: _Every,
+           lines: Iterator[bytes]) -> tuple[bytes, list[Finding], int]:
     """One chunk of a batch run on several processes (see _parallel): its output, its findings
     (lines counted from the chunk's first), and how many lines it had."""
     findings: list[Finding] = []
@@ -421,9 +424,26 @@ def _chunk(plan: Plan, args: argparse.Namespace, name: str, lines: Iterator[byte
     # Copied into one buffer as it goes: each line's bytes are freed at once and their memory
     # reused for the next, where a list of them would hold megabytes of fresh memory per chunk.
     buffer = bytearray()
-    with collector_paused() as collect:
-        count = _schedule_lines(out, None if out.table or out.with_text else buffer.extend, lines, name, collect)
+    count = _schedule_lines(out, None if out.table or out.with_text else buffer.extend, lines, name, _nothing)
+    every.lines(count)
     return bytes(buffer) or text.getvalue().encode(), findings, count
+
+
+def _nothing() -> None:
+    pass
+
+
+class _Every:
+    """The batch's young collections (see `collector_paused`) every `COLLECT_EVERY` lines that one
+    process works, across its chunks."""
+
+    def __init__(self, collect: Callable[[], Any]) -> None:
+        self.collect, self.done = collect, 0
+
+    def lines(self, count: int) -> None:
+        before, self.done = self.done, self.done + count
+        if before // COLLECT_EVERY != self.done // COLLECT_EVERY:
+            self.collect()
 
 
 def _jobs(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
