@@ -17,6 +17,7 @@ without the Action objects, Claim objects and dictionaries that form would make:
 from __future__ import annotations
 
 import contextlib
+import bisect
 import datetime as dt
 import functools
 import gc
@@ -45,7 +46,7 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
 
 def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = None) -> bytes:
     """The schedule of `case` as one line of compact JSON (UTF-8, ending in a newline)."""
-    raw = _actions(plan, case, as_of)[1]
+    key, raw = _actions(plan, case, as_of)
     # Kept by the identity of the memoised schedule (the entry holds it, so no other object can
     # have its id meanwhile): found without hashing the memo key a second time.
     lines = plan.lines
@@ -55,7 +56,10 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
     else:
         if len(lines) >= MEMO_LIMIT:
             lines.clear()
-        line = _line_basis(plan, case.due_date.toordinal(), raw, as_of)
+        line = _paid_in_full_line(plan, key, raw, as_of) if key[1] is not None and not key[2] else None
+        if line is None:
+            chunks, paid, rest = _line_parts(plan, key[0], raw, as_of)
+            line = (chunks[0] if paid is None else human_date(paid).encode().join(chunks), *rest)
         lines[id(raw)] = (raw, as_of, line)
     fmt, pick, cells = line[0], line[1], line[2]
     # An id from read_line needs no escaping: its line had no backslash, so no quote or control
@@ -209,26 +213,29 @@ _CLAIM = (b',"claim":{"principal":"%d.%02d","fees":"%d.%02d","interest":"%d.%02d
           b'"claim_error":null}')
 
 
-def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | None) -> tuple[Any, ...]:
+def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | None
+                ) -> tuple[tuple[bytes, ...], int | None, tuple[Any, ...]]:
     """What the lines of every case sharing a memoised schedule have in common, made once:
+    (chunks, paid, basis).  The line's bytes %-format is the chunks joined by the day the claim
+    was paid in full (`paid`, written as in reasons; one chunk and None when no action says so).
+    The basis:
 
-    0 fmt     the line as a bytes %-format: the case id, then the claim of each dated action
-    1 pick    the arguments of fmt from [id, claim on each distinct action date...]
-    2 cells   per distinct action date (ascending): (rate-days since the due date, or the claim's
+    0 pick    the arguments of the format from [id, claim on each distinct action date...]
+    1 cells   per distinct action date (ascending): (rate-days since the due date, or the claim's
               JSON when no rate covers the date; fees charged by then in øre; those fees as text)
-    3 dates   the distinct action dates
-    4 walk    (the fees charged as (date, øre) in date order, whether the walk in whole øre can
+    2 dates   the distinct action dates
+    3 walk    (the fees charged as (date, øre) in date order, whether the walk in whole øre can
               serve: see `_paid_line`)
-    5 per     10 000 × day count: rate-days in hundredths of a percent per unit of interest
-    6 unpaid  the values of a case nothing is paid on, but the id and the claims of `covered`:
+    4 per     10 000 × day count: rate-days in hundredths of a percent per unit of interest
+    5 unpaid  the values of a case nothing is paid on, but the id and the claims of `covered`:
               [None, then per date None, or its claim_error where no rate covers it]
-    7 covered per date a rate covers: (its place in unpaid, its cell)
-    8 sums    the interest table's running sums (`RateTable.day_sums`), or None
+    6 covered per date a rate covers: (its place in unpaid, its cell)
+    7 sums    the interest table's running sums (`RateTable.day_sums`), or None
 
-    Each distinct action is serialised once per plan, without its claim (which belongs to the
-    case) and closing brace; what depends only on the due date, the action dates and the fees
-    is kept per plan on those three, which schedules that differ by a payment in full, a
-    dispute or an event mostly share."""
+    A line (see `schedule_line`) is the format, then the basis.  Each distinct action is
+    serialised once per plan, without its claim (which belongs to the case) and closing brace;
+    what depends only on the due date, the action dates and the fees is kept per plan on those
+    three, which schedules that differ by a payment in full, a dispute or an event mostly share."""
     dates = sorted({a[2] for a in raw if a[2] is not None})
     charged = tuple([(a[2], a[6][0]) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
     money_key = ("money", due, tuple(dates), charged)
@@ -236,30 +243,87 @@ def _line_basis(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     if money is None:
         money = plan.lines[money_key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
     index = {o: j for j, o in enumerate(dates, 1)}
+    chunks: list[bytes] = []
     parts: list[bytes] = [b'{"case":%s', _head(plan, as_of)]
     slots: list[int] = [0]
+    paid = None
     by_id = plan.fragments_by_id
     if len(by_id) >= MEMO_LIMIT:
         by_id.clear()
     for n, action in enumerate(raw):
-        # The entry holds the action, so no other object can have its id while it is kept.
-        found = by_id.get(id(action))
-        if found is not None and found[0] is action:
-            found = found[1]
+        at = _paid_at(action)
+        if at is not None:  # the line is cut where this action's reason names the day paid in full
+            paid = action[5][at]
+            prefix, suffix = _around(plan, action, at)
+            parts.append(b"," + prefix if n else prefix)
+            chunks.append(b"".join(parts))
+            parts = [suffix]
         else:
-            found = _fragments(plan, action)
-            by_id[id(action)] = (action, found)
+            # The entry holds the action, so no other object can have its id while it is kept.
+            found = by_id.get(id(action))
+            if found is not None and found[0] is action:
+                found = found[1]
+            else:
+                found = _fragments(plan, action)
+                by_id[id(action)] = (action, found)
+            parts.append(found[1] if n else found[0])
         if action[2] is None:
-            parts += (found[1] if n else found[0], _NO_CLAIM)
+            parts.append(_NO_CLAIM)
         else:
-            parts += (found[1] if n else found[0], b"%s")
+            parts.append(b"%s")
             slots.append(index[action[2]])
     parts.append(b"]}\n")
+    chunks.append(b"".join(parts))
     cells = money[0]
     unpaid = [None] + [cell[0] if cell[0].__class__ is bytes else None for cell in cells]
     covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
-    return (b"".join(parts), _picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
-            covered, None if plan.interest is None else plan.interest.day_sums())
+    return tuple(chunks), paid, (_picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
+                                 covered, None if plan.interest is None else plan.interest.day_sums())
+
+
+# A schedule paid in full, without dispute pauses or waiting actions, is the same for every day of
+# payment that falls between the same two of its action dates, but for that day, written in the
+# reasons of the actions it skipped (`_evaluate._paid_in_full_later` says why): such schedules
+# share their line's parts, cut where that day goes.
+
+def _paid_in_full_line(plan: Plan, key: tuple[Any, ...], raw: tuple[Any, ...],
+                       as_of: dt.date | None) -> tuple[Any, ...] | None:
+    """The line of a schedule paid in full (on key[1]) without pauses, from the parts it shares
+    with the schedules paid on other days alike; None when it has a waiting action."""
+    if any(a[1] == "waiting" for a in raw):
+        return None
+    paid = key[1]
+    dates = tuple(sorted({a[2] for a in raw if a[2] is not None}))
+    family = ("paid in full", key[0], *key[3:], as_of, dates, bisect.bisect_left(dates, paid))
+    found = plan.lines.get(family)  # type: ignore[call-overload]
+    if found is None:
+        chunks, _, basis = _line_parts(plan, key[0], raw, as_of)
+        found = plan.lines[family] = (chunks, basis)  # type: ignore[index]
+    return (human_date(paid).encode().join(found[0]), *found[1])
+
+
+def _paid_at(action: tuple[Any, ...]) -> int | None:
+    """Where an action's reason keeps the day the claim was paid in full (see `_evaluate._why`
+    and `_why_blocked`), or None when it does not name one."""
+    why = action[5]
+    if why[0] == "at":
+        return 4 if why[5] == "paid" else None
+    return 3 if len(why) == 4 else None
+
+
+def _around(plan: Plan, action: tuple[Any, ...], at: int) -> tuple[bytes, bytes]:
+    """The JSON of an action skipped because the claim was paid in full (as `_fragments` has
+    it), before and after that day in its reason: one per plan for every day of payment."""
+    why = action[5]
+    generic = ("paid", *action[:5], (*why[:at], None, *why[at + 1:]), action[6])
+    found = plan.fragments.get(generic)
+    if found is None:
+        paid = human_date(why[at]).encode()
+        text = _written(plan, action)
+        cut = text.rindex(b"paid in full on " + paid + b'","title":') + len(b"paid in full on ")
+        found = plan.fragments[generic] = (text[:cut].replace(b"%", b"%%"),
+                                           text[cut + len(paid):].replace(b"%", b"%%"))
+    return found  # type: ignore[no-any-return]
 
 
 def _fragments(plan: Plan, action: tuple[Any, ...]) -> tuple[bytes, bytes]:
@@ -270,7 +334,7 @@ def _fragments(plan: Plan, action: tuple[Any, ...]) -> tuple[bytes, bytes]:
     if found is None:
         if len(fragments) >= MEMO_LIMIT:
             fragments.clear()
-        text = _action_json(plan, action).replace(b"%", b"%%")
+        text = _written(plan, action).replace(b"%", b"%%")
         found = fragments[action] = (text, b"," + text)
     return found  # type: ignore[no-any-return]
 
@@ -291,7 +355,7 @@ def _head(plan: Plan, as_of: dt.date | None) -> bytes:
 
 
 def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[int, str], ...]) -> tuple[Any, ...]:
-    """(cells, walk) of `_line_basis`."""
+    """(cells, walk) of `_line_parts`."""
     fees = sorted([(o, _fee_cents(text)) for o, text in charged])
     cells: list[tuple[int | bytes, int, bytes]] = []
     owed, j, count = 0, 0, len(fees)
@@ -343,34 +407,6 @@ def _rate_days_cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes
 def _cell(found: tuple[int | None, str | None]) -> int | bytes:
     rate_days, why = found
     return _claim_error(why) if why is not None else rate_days  # type: ignore[return-value]
-
-
-def _action_json(plan: Plan, action: tuple[Any, ...]) -> bytes:
-    """`Action.to_dict()` as compact JSON, without "claim", "claim_error" and the closing brace.
-
-    An action skipped because the case was paid in full differs from the same skip on another
-    day of payment only at the end of its reason ("...; skipped: paid in full on Thu 2 Apr
-    2026", see `_evaluate._why` and `_why_blocked`): such actions are written once per plan
-    around that day, as every case paid in full on its own day would otherwise write its
-    skipped actions anew."""
-    why = action[5]
-    if why[0] == "at":
-        if why[5] != "paid":
-            return _written(plan, action)
-        at = 4
-    elif len(why) == 4:
-        at = 3
-    else:
-        return _written(plan, action)
-    paid = human_date(why[at]).encode()
-    generic = ("paid", *action[:5], (*why[:at], None, *why[at + 1:]), action[6])
-    around = plan.fragments.get(generic)
-    if around is not None:
-        return around[0] + paid + around[1]
-    text = _written(plan, action)
-    cut = text.rindex(b"paid in full on " + paid + b'","title":') + len(b"paid in full on ")
-    plan.fragments[generic] = (text[:cut], text[cut + len(paid):])
-    return text
 
 
 def _written(plan: Plan, action: tuple[Any, ...]) -> bytes:

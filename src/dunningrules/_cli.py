@@ -426,7 +426,7 @@ def _chunk(plan: Plan, args: argparse.Namespace, name: str, every: _Every,
     buffer = bytearray()
     count = _schedule_lines(out, None if out.table or out.with_text else buffer.extend, lines, name, _nothing)
     every.lines(count)
-    return bytes(buffer) or text.getvalue().encode(), findings, count
+    return buffer or text.getvalue().encode(), findings, count
 
 
 def _nothing() -> None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from typing import IO, Any, BinaryIO
 
 from ._errors import Finding
@@ -27,7 +28,7 @@ _POLL = 0.2  # seconds between checks that the other processes are still alive
 
 # A chunk's lines -> (its output, its findings with lines counted from the chunk's first line
 # as line 1, and how many lines it had).
-Work = Callable[[Iterator[bytes]], tuple[bytes, list[Finding], int]]
+Work = Callable[[list[bytes]], tuple[bytes, list[Finding], int]]
 
 
 def can_fork() -> bool:
@@ -41,9 +42,9 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def chunk_lines(f: BinaryIO, size: int, k: int, chunk: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The lines of chunk `k` of an open file of `size` bytes: those that start at or after
-    k × chunk and before the next chunk."""
+def chunk_lines(f: BinaryIO, size: int, k: int, chunk: int = CHUNK_BYTES) -> list[bytes]:
+    """The lines of chunk `k` of an open file of `size` bytes, each with its newline: those that
+    start at or after k × chunk and before the next chunk."""
     start, end = k * chunk, min((k + 1) * chunk, size)
     if start:
         f.seek(start - 1)
@@ -51,12 +52,15 @@ def chunk_lines(f: BinaryIO, size: int, k: int, chunk: int = CHUNK_BYTES) -> Ite
     else:
         f.seek(0)
     at = f.tell()
-    while at < end:
-        line = f.readline()
-        if not line:
-            return
-        at += len(line)
-        yield line
+    if at >= end:
+        return []
+    block = f.read(end - at)
+    if not block.endswith(b"\n"):
+        block += f.readline()  # the rest of the last line that starts in this chunk
+    return _LINE(block)
+
+
+_LINE = re.compile(rb"[^\n]*\n|[^\n]+").findall  # what iterating a binary file yields
 
 
 def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any]) -> bool:
