@@ -58,7 +58,7 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
             lines.clear()
         line = _paid_in_full_line(plan, key, raw, as_of) if key[1] is not None and not key[2] else None
         if line is None:
-            chunks, paid, rest = _line_parts(plan, key[0], raw, as_of)
+            chunks, paid, rest = _line_parts(plan, key[0], raw, as_of, key[1] is not None)
             line = (chunks[0] if paid is None else human_date(paid).encode().join(chunks), *rest)
         lines[id(raw)] = (raw, as_of, line)
     fmt, pick, cells = line[0], line[1], line[2]
@@ -213,12 +213,12 @@ _CLAIM = (b',"claim":{"principal":"%d.%02d","fees":"%d.%02d","interest":"%d.%02d
           b'"claim_error":null}')
 
 
-def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | None
+def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | None, paid_in_full: bool
                 ) -> tuple[tuple[bytes, ...], int | None, tuple[Any, ...]]:
     """What the lines of every case sharing a memoised schedule have in common, made once:
     (chunks, paid, basis).  The line's bytes %-format is the chunks joined by the day the claim
-    was paid in full (`paid`, written as in reasons; one chunk and None when no action says so).
-    The basis:
+    was paid in full (`paid`, written as in reasons; one chunk and None when no action says so,
+    as none can when the schedule was not `paid_in_full`).  The basis:
 
     0 pick    the arguments of the format from [id, claim on each distinct action date...]
     1 cells   per distinct action date (ascending): (rate-days since the due date, or the claim's
@@ -251,7 +251,7 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     if len(by_id) >= MEMO_LIMIT:
         by_id.clear()
     for n, action in enumerate(raw):
-        at = _paid_at(action)
+        at = _paid_at(action) if paid_in_full else None
         if at is not None:  # the line is cut where this action's reason names the day paid in full
             paid = action[5][at]
             prefix, suffix = _around(plan, action, at)
@@ -297,7 +297,7 @@ def _paid_in_full_line(plan: Plan, key: tuple[Any, ...], raw: tuple[Any, ...],
     family = ("paid in full", key[0], *key[3:], as_of, dates, bisect.bisect_left(dates, paid))
     found = plan.lines.get(family)  # type: ignore[call-overload]
     if found is None:
-        chunks, _, basis = _line_parts(plan, key[0], raw, as_of)
+        chunks, _, basis = _line_parts(plan, key[0], raw, as_of, True)
         found = plan.lines[family] = (chunks, basis)  # type: ignore[index]
     return (human_date(paid).encode().join(found[0]), *found[1])
 
@@ -355,53 +355,48 @@ def _head(plan: Plan, as_of: dt.date | None) -> bytes:
 
 
 def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[int, str], ...]) -> tuple[Any, ...]:
-    """(cells, walk) of `_line_parts`."""
+    """(cells, walk) of `_line_parts`.
+
+    A cell's rate-days are `_rate_days_or_why(plan, due, o)`: from the table's running sums
+    without a call each; for a date they do not cover, the claim's JSON with its message, which
+    names the first day after the rows or the day after the due date depending only on the due
+    date and on which side of the last row the date is (kept per plan on those two)."""
     fees = sorted([(o, _fee_cents(text)) for o, text in charged])
+    interest = plan.interest
+    sums = None if interest is None else interest.day_sums()
+    if sums is not None:
+        first, running = sums
+        start, size = due + 1 - first, len(running)
+        last = first + size - 2  # the last day the rows cover
     cells: list[tuple[int | bytes, int, bytes]] = []
     owed, j, count = 0, 0, len(fees)
-    for o, rate_days in zip(dates, _rate_days_cells(plan, due, dates)):
+    for o in dates:
         while j < count and fees[j][0] <= o:  # a running sum over the fees in date order
             owed += fees[j][1]
             j += 1
-        cells.append((rate_days, owed, b"%d.%02d" % divmod(owed, 100)))
-    in_cents = plan.interest is None or plan.interest.day_sums() is not None
-    return tuple(cells), (tuple(fees), in_cents)
+        if interest is None or o <= due:
+            rate_days: int | bytes = 0
+        elif sums is None:  # rows the running sums cannot serve: row by row
+            rate_days = _cell(_rate_days_or_why(plan, due, o))
+        elif start >= 0 and o - first + 1 < size:
+            rate_days = running[o - first + 1] - running[start]
+        else:
+            side = ("missing", due, o > last)
+            rate_days = plan.lines.get(side)  # type: ignore[call-overload,assignment]
+            if rate_days is None:
+                rate_days = plan.lines[side] = _cell(_rate_days_or_why(plan, due, o))  # type: ignore[index]
+        cells.append((rate_days, owed, _money_text(owed)))
+    return tuple(cells), (tuple(fees), interest is None or sums is not None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _money_text(cents: int) -> bytes:
+    return b"%d.%02d" % divmod(cents, 100)
 
 
 @functools.lru_cache(maxsize=4096)
 def _fee_cents(text: str) -> int:
     return int(Decimal(text) * 100)  # whole øre: a fee is rounded to the øre or given with two decimals
-
-
-def _rate_days_cells(plan: Plan, due: int, dates: list[int]) -> list[int | bytes]:
-    """Per date, `_rate_days_or_why(plan, due, o)`: the rate-days as an int, or the claim's JSON
-    when the rate table does not cover the date; the covered ones from the table's running
-    sums without a call each."""
-    if plan.interest is None:
-        return [0] * len(dates)
-    sums = plan.interest.day_sums()
-    if sums is None:
-        return [_cell(_rate_days_or_why(plan, due, o)) for o in dates]
-    first, running = sums
-    start, size = due + 1 - first, len(running)
-    last = first + size - 2  # the last day the rows cover
-    # For a date they do not cover, `_rate_days_or_why` names the first day after the rows or
-    # the day after the due date, depending only on the due date and on which side of the last
-    # row the date is: one message per side, asked for once.
-    missing: list[int | bytes | None] = [None, None]
-    out: list[int | bytes] = []
-    for o in dates:
-        if o <= due:
-            out.append(0)
-        elif start >= 0 and o - first + 1 < size:
-            out.append(running[o - first + 1] - running[start])
-        else:
-            side = o > last
-            cell = missing[side]
-            if cell is None:
-                cell = missing[side] = _cell(_rate_days_or_why(plan, due, o))
-            out.append(cell)
-    return out
 
 
 def _cell(found: tuple[int | None, str | None]) -> int | bytes:
