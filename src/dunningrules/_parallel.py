@@ -1,9 +1,9 @@
 """A JSON Lines file run on several processes, its output in the order of its lines.
 
 The file is cut into chunks of about `CHUNK_BYTES`; a chunk holds the lines that start in it.
-Each process (the caller and `jobs - 1` forked ones, which inherit the compiled plan) takes
-the next chunk not yet taken, works it into its output bytes and findings, then waits for its
-turn: the chunks are written one after the other, in file order, straight to the output and
+Each of `jobs` forked processes (which inherit the compiled plan; the caller only waits, so
+that it never holds, nor frees, what the work builds) takes the next chunk not yet taken,
+works it into its output bytes and findings, then waits for its turn: the chunks are written one after the other, in file order, straight to the output and
 error streams' file descriptors, each finding's line counted from the top of the file.  So
 the output is byte for byte what one process writes, whatever the number of processes.
 
@@ -77,29 +77,25 @@ def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any]) -> bool:
     out_fd, err_fd = out.fileno(), err.fileno()
     encoding = getattr(err, "encoding", None) or "utf-8"
     args = (path, size, chunks, chunk, work, shared, out_fd, err_fd, encoding)
-    others = [ctx.Process(target=_child, args=args, daemon=True) for _ in range(min(jobs, chunks) - 1)]
-    for p in others:
+    workers = [ctx.Process(target=_child, args=args, daemon=True) for _ in range(min(jobs, chunks))]
+    for p in workers:
         p.start()
     try:
-        _work(*args, others=others)
-    except BrokenPipeError:
-        shared.abort.value = _READER_GONE
-        raise
-    except BaseException:
+        _wait_for(workers, shared)
+    except BaseException:  # interrupted: the workers (daemons) end with us
         shared.abort.value = 1
         raise
-    finally:
-        _wait_for(others, shared)
     if shared.abort.value == _READER_GONE:
         raise BrokenPipeError
-    dead = [p.exitcode for p in others if p.exitcode != 0]
+    dead = [p.exitcode for p in workers if p.exitcode != 0]
     if dead or shared.abort.value:
         raise RuntimeError(f"a worker process stopped (exit code {dead[0] if dead else 1})")
     return bool(shared.failed.value)
 
 
 def _wait_for(others: list[Any], shared: _Shared) -> None:
-    """Join the forked processes; when one has died, tell the others not to wait for its turn."""
+    """Join the forked processes; when one has died, tell the others not to wait for its turn
+    (they look every `_POLL` seconds)."""
     for p in others:
         while p.is_alive():
             p.join(_POLL)
@@ -126,7 +122,7 @@ class _Shared:
 def _child(*args: Any) -> None:
     """A forked process's life: work chunks until none is left, then leave at once."""
     try:
-        _work(*args, others=[])
+        _work(*args)
     except BrokenPipeError:
         os._exit(_BROKEN_PIPE)
     except BaseException:  # noqa: BLE001 - the caller reports it; the others must not wait for us
@@ -138,7 +134,7 @@ def _child(*args: Any) -> None:
 
 
 def _work(path: str, size: int, chunks: int, chunk: int, work: Work, shared: _Shared, out_fd: int,
-          err_fd: int, encoding: str, others: list[Any]) -> None:
+          err_fd: int, encoding: str) -> None:
     with open(path, "rb") as f:
         while not shared.abort.value:
             with shared.taken.get_lock():
@@ -151,9 +147,7 @@ def _work(path: str, size: int, chunks: int, chunk: int, work: Work, shared: _Sh
                 while shared.turn.value != k:
                     if shared.abort.value:
                         return
-                    if not shared.cond.wait(_POLL) and any(p.exitcode not in (None, 0) for p in others):
-                        shared.abort.value = 1  # a process died: its turn will not come
-                        return
+                    shared.cond.wait(_POLL)  # the caller sets abort when a process has died
                 try:
                     _write_all(out_fd, output)
                     if findings:
