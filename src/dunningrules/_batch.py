@@ -23,7 +23,6 @@ import functools
 import gc
 import json
 import operator
-import re
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring  # what json.dumps uses for a str when ensure_ascii is off
 from decimal import Decimal
@@ -126,10 +125,16 @@ class LineDebtor(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     address: Annotated[str, Meta(max_length=500)] | None = None
 
 
+# An amount as plain digits: at most 18, 2 of them decimals, no sign, exponent, blanks or leading
+# zeros; or a whole number of at most 16 digits.  read_line makes it a Decimal and refuses zero.
+_Amount = Annotated[str, Meta(pattern=r"^(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,2})?\Z")] | Annotated[
+    int, Meta(gt=0, lt=10**16)]
+
+
 class LineEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     type: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*\Z", max_length=64)]
     date: dt.date
-    amount: Any = None  # the JSON text's str or int, made a Decimal by read_line
+    amount: _Amount | None = None  # a Decimal once read_line has read it
     note: Annotated[str, Meta(max_length=500)] | None = None
 
 
@@ -147,7 +152,7 @@ class LineCase(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
     id: Annotated[str, Meta(min_length=1, max_length=200)]
     due_date: dt.date
-    amount: Any  # the JSON text's str or int, made a Decimal by read_line
+    amount: _Amount  # a Decimal once read_line has read it
     currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}\Z")]
     debtor: LineDebtor | None = None
     creditor: _LineCreditor | None = None
@@ -158,8 +163,6 @@ class LineCase(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _decode = msgspec.json.Decoder(LineCase).decode
-# At most 18 digits, 2 of them decimals, no sign, exponent, blanks or leading zeros.
-_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,2})?").fullmatch
 
 
 def read_line(line: bytes | str) -> LineCase | None:
@@ -171,7 +174,7 @@ def read_line(line: bytes | str) -> LineCase | None:
     each field's length and pattern as the models have them, dates YYYY-MM-DD; amounts are
     plain decimal strings or whole numbers, facts true, false or null (the models read a string
     fact that looks like a number as a number).  Lines with a backslash escape are left to the
-    models, which is also what keeps a pattern's end from matching before an escaped newline.
+    models, so that a case id read here is written back without escaping (see schedule_line).
     msgspec refuses what json refuses here (NaN, Infinity, invalid UTF-8) and reads a duplicated
     key as json does (the last one counts)."""
     if (b"\\" if line.__class__ is bytes else "\\") in line:
@@ -180,29 +183,16 @@ def read_line(line: bytes | str) -> LineCase | None:
         case = _decode(line)
     except msgspec.MsgspecError:
         return None
-    amount = _amount(case.amount)
-    if amount is None:
+    # Decimal reads a checked amount exactly as the models do; a zero one is refused here.
+    amount = case.amount = Decimal(case.amount)  # type: ignore[assignment]
+    if not amount:
         return None
-    case.amount = amount
     for event in case.events:
         if event.amount is not None:
-            amount = _amount(event.amount)
-            if amount is None:
+            amount = event.amount = Decimal(event.amount)  # type: ignore[assignment]
+            if not amount:
                 return None
-            event.amount = amount
     return case
-
-
-def _amount(value: Any) -> Decimal | None:
-    if value.__class__ is str:
-        if not _AMOUNT(value):
-            return None
-        amount = Decimal(value)
-    elif value.__class__ is int and 0 < value < 10**16:  # 18 digits, 2 of them decimals
-        amount = Decimal(value)
-    else:
-        return None
-    return amount if amount else None
 
 
 # ------------------------------------------------------------------ writing a schedule
