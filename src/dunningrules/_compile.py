@@ -12,9 +12,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, Callable
 
 from . import _expr as ex
@@ -127,6 +129,11 @@ class Plan:
     event_names: tuple[str, ...]     # events used as anchors or in conditions
     ruleset_json: str                # the schedule's "ruleset" object, serialised once
     counts_fees: bool = False        # some fee rule limits how many fees of its kind a case gets
+    # The facts of a case that gives none (read-only, shared by every such case), and their
+    # values as memo keys hold them; None when a fact is required.
+    defaults: Mapping[str, Any] | None = None
+    default_values: tuple[Any, ...] = ()
+    no_events: tuple[None, ...] = ()  # the memo key's events of a case nothing has happened to
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
@@ -548,6 +555,7 @@ class _Compiler:
         origin = self.origin
         sha = origin.sha256 if origin is not None else content_sha256(self.rs.model_dump(mode="json"))
         ref = RulesetRef(self.rs.id, self.rs.version, sha)
+        events = tuple(sorted(n for kind, n in self.reads if kind == "event"))
         return Plan(
             ruleset=ref,
             ruleset_json=json.dumps(ref.to_dict(), ensure_ascii=False, separators=(",", ":")),
@@ -566,8 +574,11 @@ class _Compiler:
             allocation=tuple(self.rs.allocation),
             reads_money=any(kind == "money" for kind, _ in self.reads),
             debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),
-            event_names=tuple(sorted(n for kind, n in self.reads if kind == "event")),
+            event_names=events,
             counts_fees=any(p.fee is not None and p.fee.rule.max_count is not None for p in plans),  # type: ignore[union-attr]
+            defaults=None if any(f.required for f in facts) else MappingProxyType({f.name: f.default for f in facts}),
+            default_values=tuple(f.default for f in facts),
+            no_events=(None,) * len(events),
         )
 
 

@@ -90,7 +90,7 @@ def _case_finding(err: Any, path: str) -> Finding:
     return Finding(code, msg, path, 0, 0, loc)
 
 
-def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
+def check_case(plan: Plan, case: Case, path: str = "<case>") -> Mapping[str, Any]:
     """Problems the models cannot see alone; returns the case's facts with defaults applied.
 
     A case with none is answered by `_fine_facts`, which looks at the same things and makes no
@@ -99,23 +99,17 @@ def check_case(plan: Plan, case: Case, path: str = "<case>") -> dict[str, Any]:
     return _check_case(plan, case, path) if facts is None else facts
 
 
-def _fine_facts(plan: Plan, case: Case) -> dict[str, Any] | None:
-    """The case's facts with defaults applied when `_check_case` would find nothing, else None."""
+def _fine_facts(plan: Plan, case: Case) -> Mapping[str, Any] | None:
+    """The case's facts with defaults applied when `_check_case` would find nothing, else None;
+    a case that gives none shares the plan's read-only defaults."""
     cal = plan.calendar
     if case.currency != plan.currency or not cal.first <= case.due_date <= cal.last:
         return None
     given = case.facts
-    facts: dict[str, Any] = {}
-    for fact in plan.facts:
-        value = given.get(fact.name)
-        if value is None:
-            if fact.required:
-                return None
-            facts[fact.name] = fact.default
-            continue
-        if not _fact_ok(value, fact.type):
-            return None
-        facts[fact.name] = value
+    facts: Mapping[str, Any] | None = (plan.defaults if not given and plan.defaults is not None
+                                       else _given_facts(plan, given))
+    if facts is None:
+        return None
     events = case.events
     if events:
         disputes = False
@@ -134,6 +128,22 @@ def _fine_facts(plan: Plan, case: Case) -> dict[str, Any] | None:
                     if not open_dispute:
                         return None
                     open_dispute = False
+    return facts
+
+
+def _given_facts(plan: Plan, given: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The facts a case gives, with defaults applied; None where `_check_case` finds a problem."""
+    facts: dict[str, Any] = {}
+    for fact in plan.facts:
+        value = given.get(fact.name)
+        if value is None:
+            if fact.required:
+                return None
+            facts[fact.name] = fact.default
+            continue
+        if not _fact_ok(value, fact.type):
+            return None
+        facts[fact.name] = value
     return facts
 
 
@@ -297,12 +307,11 @@ class _Inputs:
         self.pauses: list[tuple[int, int]] = []
         self.first_event: dict[str, int] = {}
         self.payments: list[tuple[int, Decimal]] = []
-        debtor = self._debtor_key(plan, case) if plan.debtor_attrs else ()
         events = case.events
         if not events:  # the common case: nothing has happened yet
-            self.key = (due, None, (), (None,) * len(plan.event_names), tuple(facts.values()),
-                        debtor, (case.amount, ()) if plan.reads_money else None)
+            self.key = _quiet_key(plan, case, facts)
             return
+        debtor = self._debtor_key(plan, case) if plan.debtor_attrs else ()
         if as_of is not None:
             events = [e for e in events if e.date <= as_of]
         if len(events) > 1:
@@ -335,7 +344,7 @@ class _Inputs:
             full,
             tuple(pauses),
             tuple([first_event.get(n) for n in plan.event_names]) if plan.event_names else (),
-            tuple(facts.values()),
+            plan.default_values if facts is plan.defaults else tuple(facts.values()),
             debtor,
             (case.amount, tuple(payments)) if plan.reads_money else None,
         )
@@ -344,6 +353,14 @@ class _Inputs:
     def _debtor_key(plan: Plan, case: Case) -> tuple[Any, ...]:
         debtor = case.debtor
         return tuple([None if debtor is None else getattr(debtor, a) for a in plan.debtor_attrs])
+
+
+def _quiet_key(plan: Plan, case: Case, facts: Mapping[str, Any]) -> tuple[Any, ...]:
+    """`_Inputs.key` of a case nothing has happened to (no events)."""
+    return (case.due_date.toordinal(), None, (), plan.no_events,
+            plan.default_values if facts is plan.defaults else tuple(facts.values()),
+            _Inputs._debtor_key(plan, case) if plan.debtor_attrs else (),
+            (case.amount, ()) if plan.reads_money else None)
 
 
 # Actions are sorted by date (waiting ones, which have none, last), then by the ruleset's order
@@ -641,10 +658,17 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     The memo holds only tuples of plain values, which the garbage collector stops tracking:
     a batch fills it with hundreds of thousands of schedules, and every full collection
     would otherwise walk them all."""
-    facts = check_case(plan, case)
+    facts = _fine_facts(plan, case)
+    if facts is None:
+        facts = _check_case(plan, case, "<case>")  # raises CaseError, naming every problem
+    memo = plan.memo
+    if not case.events:  # the common case, found without deriving the rest of _Inputs
+        key = _quiet_key(plan, case, facts)
+        raw = memo.get(key)
+        if raw is not None:
+            return key, raw
     inputs = _Inputs(plan, case, as_of, facts)
     key = inputs.key
-    memo = plan.memo
     raw = memo.get(key)
     if raw is not None:
         return key, raw
@@ -966,10 +990,11 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     if not isinstance(case, Case):
         case = case_from_data(case)
     raw = _actions(plan, case, as_of)[1]
-    return Schedule(case.id, plan.ruleset, as_of, raw, functools.partial(_with_claims, plan, case, as_of))
+    return Schedule(case.id, plan.ruleset, as_of, raw, _with_claims, (plan, case, as_of))
 
 
-def _with_claims(plan: Plan, case: Case, as_of: dt.date | None, raw: tuple[Any, ...]) -> tuple[Action, ...]:
+def _with_claims(context: tuple[Plan, Case, dt.date | None], raw: tuple[Any, ...]) -> tuple[Action, ...]:
     # Claims depend on the amount and payments, so they are computed per case when the
     # actions are first read, not kept in the memo.
+    plan, case, as_of = context
     return build_actions(plan, raw, claims(plan, case, as_of, raw))

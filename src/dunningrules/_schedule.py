@@ -115,21 +115,22 @@ class Schedule:
     that only writes JSON never builds them.
     """
 
-    __slots__ = ("case", "ruleset", "as_of", "_raw", "_build", "_actions")
+    __slots__ = ("case", "ruleset", "as_of", "_raw", "_build", "_context", "_actions")
 
     def __init__(self, case: str, ruleset: RulesetRef, as_of: dt.date | None, raw: tuple[Any, ...],
-                 build: Callable[[tuple[Any, ...]], tuple[Action, ...]]) -> None:
+                 build: Callable[[Any, tuple[Any, ...]], tuple[Action, ...]], context: Any = None) -> None:
         self.case = case
         self.ruleset = ruleset
         self.as_of = as_of
         self._raw = raw
-        self._build = build
+        self._build = build  # build(context, raw) -> the actions
+        self._context = context
         self._actions: tuple[Action, ...] | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
         if self._actions is None:
-            self._actions = self._build(self._raw)
+            self._actions = self._build(self._context, self._raw)
         return self._actions
 
     def __eq__(self, other: object) -> bool:
