@@ -7,6 +7,8 @@
 2. End to end: `dunningrules schedule RULESET FILE.jsonl` (in-process CLI,
    output to /dev/null) against the I/O floor measured in the same run: read
    the same file, json.loads and json.dumps each line, write to /dev/null.
+   Twice: with `--jobs 1` (one process, as the floor), and as the command runs
+   by default (a file this size on one process per usable CPU).
 
 Each figure is the best of R runs (3 by default): on a shared machine the others
 measure the neighbours as much as the code.
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from dunningrules import case_from_data, compile, evaluate, load_ruleset
 from dunningrules._cli import run
+from dunningrules._parallel import usable_cpus
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = {"no": ROOT / "rulesets/no/standard.yaml", "se": ROOT / "rulesets/se/standard.yaml"}
@@ -106,9 +109,12 @@ class _Forget(dict):
         pass
 
 
-def end_to_end(country: str, n: int, portfolio: bool = False, repeat: int = 3) -> tuple[float, float]:
-    """Seconds for the I/O floor and for `dunningrules schedule`, each the best of `repeat` runs."""
+def end_to_end(country: str, n: int, portfolio: bool = False, repeat: int = 3,
+               jobs: str | None = None) -> tuple[float, float]:
+    """Seconds for the I/O floor and for `dunningrules schedule` (with `--jobs` when given), each
+    the best of `repeat` runs."""
     floor = full = float("inf")
+    extra = [] if jobs is None else ["--jobs", jobs]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.jsonl"
         path.write_text("".join(json.dumps(c) + "\n" for c in synthetic_cases(n, country, portfolio=portfolio)))
@@ -122,7 +128,7 @@ def end_to_end(country: str, n: int, portfolio: bool = False, repeat: int = 3) -
                 floor = min(floor, time.perf_counter() - t0)
                 gc.collect()
                 t0 = time.perf_counter()
-                code = run(["schedule", str(RULESETS[country]), str(path)], stdout=sink, stderr=sys.stderr)
+                code = run(["schedule", str(RULESETS[country]), str(path), *extra], stdout=sink, stderr=sys.stderr)
                 full = min(full, time.perf_counter() - t0)
                 if code != 0:
                     raise SystemExit(f"schedule exited {code}")
@@ -135,8 +141,8 @@ def main() -> None:
     ap.add_argument("--jsonl-cases", type=int, default=100_000, help="cases for the JSONL figure")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is printed")
     args = ap.parse_args()
-    print(f"python {sys.version.split()[0]}, {args.cases:,} cases in process, {args.jsonl_cases:,} in JSONL, "
-          f"best of {args.repeat} runs")
+    print(f"python {sys.version.split()[0]}, {usable_cpus()} usable CPUs, {args.cases:,} cases in process, "
+          f"{args.jsonl_cases:,} in JSONL, best of {args.repeat} runs")
     for country in ("no", "se"):
         first, no_hits, second = in_process(country, args.cases, repeat=args.repeat)
         print(f"{country}-standard  evaluate: {first:6.2f} µs/case (one pass, fresh plan); "
@@ -147,10 +153,12 @@ def main() -> None:
               f"fresh plan); {second:5.2f} µs/case second pass")
     for country in ("no", "se"):
         for portfolio in (False, True):
-            floor, full = end_to_end(country, args.jsonl_cases, portfolio, repeat=args.repeat)
-            label = "JSONL end to end" + (", portfolio (rent due on the 1st)" if portfolio else "")
-            print(f"{country}-standard  {label}: {full:6.2f} s; I/O floor (json parse + dump): "
-                  f"{floor:5.2f} s; ratio {full / floor:4.2f}x; {full / args.jsonl_cases * 1e6:6.1f} µs/case")
+            for jobs in ("1", None):
+                floor, full = end_to_end(country, args.jsonl_cases, portfolio, repeat=args.repeat, jobs=jobs)
+                label = ("JSONL end to end" + (", portfolio (rent due on the 1st)" if portfolio else "")
+                         + (", --jobs 1" if jobs else ", default jobs"))
+                print(f"{country}-standard  {label}: {full:6.2f} s; I/O floor (json parse + dump): "
+                      f"{floor:5.2f} s; ratio {full / floor:4.2f}x; {full / args.jsonl_cases * 1e6:6.1f} µs/case")
 
 
 if __name__ == "__main__":
