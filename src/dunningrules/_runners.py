@@ -101,10 +101,23 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
     when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
     # The planned action, made once per anchor date, with the due date and the fact its fee needs
-    # where the fee reads them (`_Run.price`); it is a plain tuple that any number of schedules share.
+    # where the fee reads them (`_Run.price`); a plain tuple that any number of schedules share,
+    # kept with its sort key (see `_Run.occurrence`), as a run lists it.
     needs = fee.rule.requires_fact if fee is not None else None
     by_anchor = fee is None or (from_due and not needs)
-    made: dict[Any, tuple[Any, ...]] = {}
+    # anchor -> (raw date, rolled date, the (sort key, action) pair when it depends on the anchor alone)
+    planned: dict[Any, tuple[int, int, tuple[int, tuple[Any, ...]] | None]] = {}
+    made: dict[Any, tuple[int, tuple[Any, ...]]] = {}  # (anchor, due, fact) -> pair, for the other fees
+
+    def pair_for(run: _Run, raw: int, o: int) -> tuple[int, tuple[Any, ...]]:
+        deadline = None
+        if after is not None:
+            deadline = deadlines_of.get(o)
+            if deadline is None:
+                deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
+        charged = None if fee is None else run.price(sp, o)
+        return ((o * 1_000_000 + idx) * 1000,  # _sort_key
+                (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged))
 
     def run_step(run: _Run) -> None:
         if from_due:
@@ -119,11 +132,16 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         else:
             run.step(sp)
             return
-        dates = dates_of.get(anchor)  # type: ignore[arg-type]
-        if dates is None:
-            raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
-            dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
-        raw, o = dates
+        found = planned.get(anchor)
+        if found is None:
+            dates = dates_of.get(anchor)  # type: ignore[arg-type]
+            if dates is None:
+                raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
+                dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
+            if len(planned) >= MEMO_LIMIT:
+                planned.clear()
+            found = planned[anchor] = (*dates, pair_for(run, *dates) if by_anchor else None)
+        raw, o, pair = found
         if run.pauses or run.paid_in_full is not None:
             # `_Run.occurrence` decides a date inside a dispute pause or on or after the day paid
             # in full; any other date it plans (or skips on its condition) as below.
@@ -146,23 +164,18 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             if not when(scope):
                 run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
                 return
-        key = anchor if by_anchor else (anchor, run.due, needs and run.scope.facts.get(needs) is True)
-        action = made.get(key)
-        if action is None:
-            deadline = None
-            if after is not None:
-                deadline = deadlines_of.get(o)
-                if deadline is None:
-                    deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
-            charged = None if fee is None else run.price(sp, o)
-            if len(made) >= MEMO_LIMIT:
-                made.clear()
-            action = made[key] = (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged)
+        if pair is None:
+            key = (anchor, run.due, needs and run.scope.facts.get(needs) is True)
+            pair = made.get(key)
+            if pair is None:
+                if len(made) >= MEMO_LIMIT:
+                    made.clear()
+                pair = made[key] = pair_for(run, raw, o)
         statuses = run.statuses
         if statuses[idx] != "planned":
             statuses[idx] = "planned"
-            run.dates[idx], run.deadlines[idx] = o, action[3]
-        run.actions.append(((o * 1_000_000 + idx) * 1000, action))  # _sort_key
+            run.dates[idx], run.deadlines[idx] = o, pair[1][3]
+        run.actions.append(pair)
 
     return run_step
 
@@ -178,11 +191,12 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     offsets, every, most, roll = at.offsets, sp.repeat_every, sp.repeat_max, sp.roll
     repeats, deadlines_of, after, deadline_roll, fee, idx = (
         sp.repeats, sp.deadlines, sp.deadline, sp.deadline_roll, sp.fee, sp.index)
-    # Occurrence k of an anchor date, made once and shared by every schedule that plans it, as
-    # `_runner` shares its actions; with a fee, only where the fee reads nothing but the date.
+    # Occurrence k of an anchor date, made once (with its sort key) and shared by every schedule
+    # that plans it, as `_runner` shares its actions; with a fee, only where the fee reads
+    # nothing but the date.
     needs = fee.rule.requires_fact if fee is not None else None
     by_anchor = fee is None or (at.kind == "due" and not needs)
-    made: dict[Any, tuple[Any, ...]] = {}
+    made: dict[Any, tuple[int, tuple[Any, ...]]] = {}
 
     def run_step(run: _Run) -> None:
         if run.pauses or run.paid_in_full is not None:
@@ -214,8 +228,8 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                     break
             raw, o = dates
             key = (anchor, k) if by_anchor else (anchor, k, run.due, needs and run.scope.facts.get(needs) is True)
-            action = made.get(key)
-            if action is None:
+            pair = made.get(key)
+            if pair is None:
                 deadline = None
                 if after is not None:
                     deadline = deadlines_of.get(o)
@@ -224,11 +238,12 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 charged = None if fee is None else run.price(sp, o)
                 if len(made) >= MEMO_LIMIT:
                     made.clear()
-                action = made[key] = (idx, "planned", o, deadline, k + 1, ("at", raw, o, None, None, "planned", k),
-                                      charged)
+                pair = made[key] = ((o * 1_000_000 + idx) * 1000 + k + 1,  # _sort_key
+                                    (idx, "planned", o, deadline, k + 1, ("at", raw, o, None, None, "planned", k),
+                                     charged))
             if statuses[idx] != "planned":
                 statuses[idx] = "planned"
-                run.dates[idx], run.deadlines[idx] = o, action[3]
-            actions.append((((o * 1_000_000 + idx) * 1000 + k + 1), action))  # _sort_key
+                run.dates[idx], run.deadlines[idx] = o, pair[1][3]
+            actions.append(pair)
 
     return run_step
