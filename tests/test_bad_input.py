@@ -676,6 +676,19 @@ def test_negative_or_zero_amount(tmp_path, amount):
     assert (f.line, f.col) == pos(text, amount)
 
 
+@pytest.mark.parametrize("amount", ['"1_000.00"', '" 12"', '"+12"', '"1e3"', '"\u0661\u0662"', '"12."'])
+@pytest.mark.parametrize("where", ["case", "payment"])
+def test_an_amount_that_is_not_plain_digits_is_refused(tmp_path, amount, where):
+    """Python's Decimal reads these; a claim amount is written as plain digits with a point."""
+    data = CASE if where == "case" else dict(CASE, events=[{"type": "payment", "date": "2026-04-05", "amount": "5.00"}])
+    text = pretty(data).replace('"9500.00"' if where == "case" else '"5.00"', amount)
+    for name in ("case.json", "cases.jsonl"):
+        body = text if name == "case.json" else json.dumps(json.loads(text), ensure_ascii=False) + "\n"
+        (f,) = schedule(tmp_path, name, body)
+        assert f.code == "case-invalid" and "plain digits" in f.message
+        assert (f.line, f.col) == pos(body, amount)
+
+
 def test_negative_payment_amount(tmp_path):
     text = pretty(dict(CASE, events=[{"type": "payment", "date": "2026-04-05", "amount": "-5.00"}]))
     (f,) = schedule(tmp_path, "case.json", text)

@@ -498,6 +498,39 @@ def test_a_jsonl_line_that_is_not_utf8_is_reported_alone(tmp_path, table):
     assert assert_findings_format(err) == [(2, bad.index(b"\xff") + 1, "case-not-utf8")]
 
 
+def _bytes_stdin(data: bytes) -> io.TextIOWrapper:
+    """Standard input as a program gets it: text over bytes, strict UTF-8."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict")
+
+
+def test_stdin_json_lines_with_a_line_that_is_not_utf8():
+    bad = json.dumps(dict(CASE, id="L-x")).encode().replace(b"L-x", b"L-\xff", 1)
+    data = json.dumps(CASE).encode() + b"\n" + bad + b"\n" + json.dumps(PAID_CASE).encode() + b"\n"
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["schedule", str(NO_RULESET), "-"], out, err, _bytes_stdin(data))
+    assert code == 1
+    assert [json.loads(line)["case"] for line in out.getvalue().splitlines()] == ["L-1001", "L-2002"]
+    assert err.getvalue().startswith("<stdin>:2:")
+    assert assert_findings_format(err.getvalue()) == [(2, bad.index(b"\xff") + 1, "case-not-utf8")]
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_whole_json_document_that_is_not_utf8_is_located(tmp_path, source):
+    data = json.dumps([CASE, dict(CASE, id="L-\u00e5")], indent=2, ensure_ascii=False).encode()
+    data = data.replace("\u00e5".encode(), b"\xff")
+    line = data[:data.index(b"\xff")].count(b"\n") + 1
+    col = data.index(b"\xff") - data.rfind(b"\n", 0, data.index(b"\xff"))
+    if source == "file":
+        path = tmp_path / "cases.json"
+        path.write_bytes(data)
+        code, out, err = cli("schedule", NO_RULESET, path)
+    else:
+        o, e = io.StringIO(), io.StringIO()
+        code, out, err = run(["schedule", str(NO_RULESET), "-"], o, e, _bytes_stdin(data)), o.getvalue(), e.getvalue()
+    assert (code, out) == (1, "")
+    assert assert_findings_format(err) == [(line, col, "case-not-utf8")]
+
+
 def test_stdin_json_lines_with_a_bad_line(tmp_path):
     stdin = json.dumps(CASE) + "\n" + json.dumps(dict(CASE, id="X", amount="-5")) + "\n" + json.dumps(PAID_CASE) + "\n"
     code, out, err = cli("schedule", NO_RULESET, "-", stdin=stdin)

@@ -381,6 +381,16 @@ def test_the_walk_in_whole_ore_seldom_leaves_a_case_to_decimal():
     assert left <= 5
 
 
+def test_a_rounding_kept_before_a_rescale_is_not_reused_after_it():
+    # Found in review: two rescales, after which the principal in the new units (0 after the payment
+    # paid it off) was compared with a value kept in the old ones.
+    order = ("interest", "principal", "fees")
+    due = FIRST.toordinal() + 10
+    days, payment = [due + 1, due + 66], (due + 65, 51_113)
+    got = ledger_cents(days, 50_000, due, ledger_events([], [payment], days[-1]), order, SUMS, PER)
+    assert got == decimal_claims(days, 50_000, due, [], [payment], order) == [(50_000, 0, 17), (0, 0, 0)]
+
+
 def test_an_exact_half_ore_is_left_to_the_decimal_walk():
     # 1 day at NO_LATE's first rate: interest = p × rate / 3 650 000 øre; find p with exactly x.5 øre.
     due = FIRST.toordinal()

@@ -127,3 +127,89 @@ def test_jobs_must_be_a_whole_number_of_at_least_one(tmp_path, capsys):
     for bad in ("0", "-2", "two"):
         assert run(["schedule", str(NO_RULESET), "x.jsonl", "--jobs", bad]) == 2
         assert "--jobs" in capsys.readouterr().err
+
+
+# --- found in review ----------------------------------------------------------------------------
+
+def _script(tmp_path: Path, body: str) -> Path:
+    """A Python script that runs the CLI with small chunks (so that a batch has many)."""
+    path = tmp_path / "run.py"
+    path.write_text("import sys\nimport dunningrules._parallel as parallel\nparallel.CHUNK_BYTES = 4_000\n"
+                    + body + "\nfrom dunningrules._cli import run\nsys.exit(run(sys.argv[1:]))\n", encoding="utf-8")
+    return path
+
+
+def test_a_process_killed_while_others_wait_their_turn_stops_the_batch(tmp_path):
+    """No lock or condition is held across a write or a wait, so a process that dies (killed
+    with the output pipe full, say) cannot leave the others blocked: the batch ends, reported."""
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text() * 3, encoding="utf-8")
+    script = _script(tmp_path, (
+        "import os, signal\nimport dunningrules._cli as cli\nreal = cli.schedule_line\n"
+        "def dying(plan, case, as_of=None):\n"
+        "    if case.id == 'L-250':\n        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(plan, case, as_of)\ncli.schedule_line = dying"))
+    proc = subprocess.run([sys.executable, str(script), "schedule", str(NO_RULESET), str(path), "--jobs", "3"],
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 1
+    assert b"internal-error" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_the_processes_leave_when_the_caller_is_killed(tmp_path):
+    import signal
+    import time
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text() * 60, encoding="utf-8")  # some seconds of work
+    proc = subprocess.Popen([sys.executable, str(_script(tmp_path, "")), "schedule", str(NO_RULESET), str(path),
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout.readline()  # type: ignore[union-attr]  # working
+    proc.kill()
+    proc.wait()
+    start = time.monotonic()
+    while proc.stdout.read(1 << 20):  # type: ignore[union-attr]  # the pipe ends when every writer has left
+        assert time.monotonic() - start < 60, "forked processes outlived the caller"
+    proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_jobs_on_a_pipe_or_a_missing_file_run_as_one_process(tmp_path):
+    import os
+    import threading
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(batch_text(), encoding="utf-8")
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    feeder.start()
+    code, out, err = schedule(tmp_path, fifo, "--jobs", "2")
+    feeder.join()
+    assert (code, out, err.replace(str(fifo), str(path))) == schedule(tmp_path, path, "--jobs", "1")
+    code, out, err = schedule(tmp_path, tmp_path / "missing.jsonl", "--jobs", "2")
+    assert (code, out) == (1, b"") and err.startswith(f"{tmp_path / 'missing.jsonl'}:0:0: file-unreadable: ")
+
+
+def test_findings_in_a_template_keep_their_own_line_on_several_processes(tmp_path, monkeypatch):
+    import shutil
+
+    rules = tmp_path / "no"
+    shutil.copytree(NO_RULESET.parent, rules)
+    template = rules / "templates" / "en" / "reminder.j2"
+    text = template.read_text(encoding="utf-8")
+    # Renders for the checks' sample values; fails (prints None) for a debtor whose address is "x".
+    template.write_text(text.replace("{{ debtor.name }},", '{{ debtor.name }},{% if debtor.address %}'
+                                     '{{ none if debtor.address == "x" else "" }}{% endif %}', 1), encoding="utf-8")
+    rows = [dict(CASE, id=f"T-{i}", debtor={"name": "Kari", "language": "en", "address": "x" if i % 40 == 5 else "Street 1"})
+            for i in range(120)]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    runs = []
+    for jobs in ("1", "3"):
+        monkeypatch.setattr(parallel, "CHUNK_BYTES", 2_000)
+        out, err = tmp_path / "out", tmp_path / "err"
+        with out.open("w", encoding="utf-8") as o, err.open("w", encoding="utf-8") as e:
+            code = run(["schedule", str(rules / "standard.yaml"), str(path), "--with-text", "--jobs", jobs], o, e)
+        runs.append((code, out.read_bytes(), err.read_text(encoding="utf-8")))
+    assert runs[0] == runs[1]
+    code, _, err = runs[0]
+    assert code == 1 and err.count("reminder.j2:4:0: template-undefined") == 3  # one per case, line 4 each

@@ -181,7 +181,7 @@ def read_line(line: bytes | str) -> LineCase | None:
         return None
     try:
         case = _decode(line)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, UnicodeEncodeError):  # the latter: a str with lone surrogates
         return None
     # Decimal reads a checked amount exactly as the models do; a zero one is refused here.
     amount = case.amount = Decimal(case.amount)  # type: ignore[assignment]

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator
@@ -161,9 +162,27 @@ def _json_error(e: json.JSONDecodeError, path: str, line_offset: int = 0) -> Fin
 
 
 def _read_text(path: str, stdin: IO[str]) -> str:
+    """A case file's or standard input's text; a byte that is not UTF-8 becomes a lone surrogate
+    (surrogateescape), which `_not_utf8` finds and locates."""
     if path == "-":
-        return stdin.read()
-    return read_bounded(path, MAX_CASE_FILE).decode("utf-8")
+        buffer = getattr(stdin, "buffer", None)  # the bytes, whatever the stream's own error handler
+        return stdin.read() if buffer is None else buffer.read().decode("utf-8", "surrogateescape")
+    return read_bounded(path, MAX_CASE_FILE).decode("utf-8", "surrogateescape")
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # the bytes surrogateescape could not decode
+
+
+def _not_utf8(text: str, name: str, line_offset: int = 0) -> Finding | None:
+    """Where `text` (decoded with surrogateescape) has its first byte that is not UTF-8, or None."""
+    bad = _NOT_UTF8.search(text)
+    if bad is None:
+        return None
+    at = bad.start()
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Finding("case-not-utf8", f"the text is not UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})", name,
+                   line + line_offset, col)
 
 
 def _lines(path: str, stdin: IO[str]) -> Iterator[str]:
@@ -219,6 +238,9 @@ def read_one_case(path: str, stdin: IO[str]) -> Case:
     """The one case in a .json file or on stdin (`-`); CaseError lists every problem, located."""
     name = "<stdin>" if path == "-" else path
     text = _read_text(path, stdin)
+    bad = _not_utf8(text, name)
+    if bad is not None:
+        raise CaseError([bad])
     items = list(_documents(text, name))
     if len(items) != 1 or isinstance(items[0], Finding):
         raise CaseError([i for i in items if isinstance(i, Finding)] or [
@@ -276,7 +298,7 @@ def _is_one_document(text: str) -> bool:
     if not stripped.startswith("{"):
         return False
     try:
-        json.loads(stripped.splitlines()[0])
+        json.loads(stripped.split("\n", 1)[0])  # lines end at "\n" only, as in a .jsonl file
     except (ValueError, RecursionError):
         return True
     return False
@@ -358,13 +380,17 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
               stderr: IO[str]) -> int:
     name = "<stdin>" if args.case == "-" else args.case
     if args.case == "-":
-        text: str | None = stdin.read()
-        whole = text.lstrip().startswith("[") or _is_one_document(text)
+        text: str | None = _read_text("-", stdin)
+        whole = text.lstrip().startswith("[") or _is_one_document(text)  # type: ignore[union-attr]
         stdin = io.StringIO(text)
     else:
         whole = args.case.endswith(".json")
         text = _read_text(args.case, stdin) if whole else None
     out = _Output(plan, args, name, not whole, stdout, stderr)
+    bad = _not_utf8(text, name) if whole else None  # type: ignore[arg-type]
+    if bad is not None:
+        out.fail([bad])
+        return EXIT_INVALID
     if whole:
         rendered: list[str] = []
         is_list = False
@@ -383,14 +409,17 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
             stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
     jobs = 1 if args.case == "-" else _jobs(args, stdout, stderr)
-    if jobs > 1:
-        with collector_paused() as collect:  # the forked processes start with it paused too
-            failed = run_parallel(args.case, jobs, functools.partial(_chunk, plan, args, name, _Every(collect)),
-                                  stdout, stderr)
-        return EXIT_INVALID if failed else EXIT_OK
-    write = None if out.table or out.with_text else _byte_writer(stdout)
-    with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
-        _schedule_lines(out, write, _batch_lines(args.case, stdin), name, collect)
+    try:
+        if jobs > 1:
+            with collector_paused() as collect:  # the forked processes start with it paused too
+                failed = run_parallel(args.case, jobs, functools.partial(_chunk, plan, args, name, _Every(collect)),
+                                      stdout, stderr, name)
+            return EXIT_INVALID if failed else EXIT_OK
+        write = None if out.table or out.with_text else _byte_writer(stdout)
+        with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
+            _schedule_lines(out, write, _batch_lines(args.case, stdin), name, collect)
+    except BrokenPipeError as e:  # the reader stopped: what it was told still decides the exit code
+        return EXIT_INVALID if out.failed or getattr(e, "failed", False) else EXIT_OK
     return EXIT_INVALID if out.failed else EXIT_OK
 
 
@@ -449,7 +478,9 @@ class _Every:
 def _jobs(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     """How many processes run a JSON Lines file: --jobs, or by default the usable CPUs for a
     file of at least `PARALLEL_BYTES`; one where the output cannot be shared between processes
-    (streams without a file descriptor, or not UTF-8) or processes cannot be forked."""
+    (streams without a file descriptor, or not UTF-8), processes cannot be forked, or the input
+    is not a regular file that can be read in chunks (a pipe, a missing file: the one process
+    reads it, or says why it cannot)."""
     jobs = getattr(args, "jobs", 1)
     if jobs == 1 or not can_fork():
         return 1
@@ -461,12 +492,15 @@ def _jobs(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     encoding = (getattr(stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
     if encoding != "utf8" or os.linesep != "\n":
         return 1
+    try:
+        info = os.stat(args.case)
+        readable = stat.S_ISREG(info.st_mode) and os.access(args.case, os.R_OK)
+    except OSError:
+        readable = False
+    if not readable:
+        return 1
     if jobs is None:
-        try:
-            big = os.path.getsize(args.case) >= PARALLEL_BYTES
-        except OSError:
-            return 1  # the sequential path says why the file cannot be read
-        return usable_cpus() if big else 1
+        return usable_cpus() if info.st_size >= PARALLEL_BYTES else 1
     return jobs
 
 
@@ -474,13 +508,11 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
     """A line the fast path did not take: blank, too long, not UTF-8, or read by the models,
     whose errors say exactly what is wrong (and where)."""
     if line.__class__ is bytes:
-        try:
-            line = line.decode("utf-8")  # type: ignore[union-attr]
-        except UnicodeDecodeError as e:
-            good = line[:e.start].decode("utf-8")  # type: ignore[index]
-            out.fail([Finding("case-not-utf8", f"the line is not UTF-8 text ({e.reason})", name, n + 1,
-                              len(good) + 1)])
-            return
+        line = line.decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+    bad = _not_utf8(line, name, n)  # type: ignore[arg-type]
+    if bad is not None:
+        out.fail([bad])
+        return
     line = line.rstrip("\r\n")  # type: ignore[union-attr,arg-type]  # a truncated line's error is located on it
     if not line or line.isspace():  # type: ignore[union-attr]
         return
@@ -672,7 +704,8 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
         _print_findings(e.findings, stderr)
         return EXIT_INVALID
     except UnicodeDecodeError as e:
-        print(f"{getattr(ns, 'case', '-')}:0:0: case-not-utf8: {e.reason}", file=stderr)
+        case = getattr(ns, "case", "-")
+        print(f"{'<stdin>' if case == '-' else case}:0:0: case-not-utf8: {e.reason}", file=stderr)
         return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK

@@ -86,7 +86,7 @@ def _case_finding(err: Any, path: str) -> Finding:
     elif kind in ("greater_than", "greater_than_equal"):
         code, msg = "case-negative-amount", f"{where} must be greater than 0, not {given}"
     else:
-        code, msg = "case-invalid", f"{where}: {err['msg']}"
+        code, msg = "case-invalid", f"{where}: {err['msg'].removeprefix('Value error, ')}"
     return Finding(code, msg, path, 0, 0, loc)
 
 

@@ -10,6 +10,7 @@ frozen and refuse unknown keys.  Expressions (``at``, ``when``, ``until``,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ import re
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     create_model,
@@ -345,6 +347,20 @@ def _fact_number_json(value: Decimal) -> int | float | str:
 
 FactNumber = Annotated[Decimal, PlainSerializer(_fact_number_json, when_used="json")]
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _plain_amount(value: Any) -> Any:
+    """An amount given as text is plain digits with at most one point ("9500.00"): Decimal alone
+    would also read "1_0", " 12", "+12", "1e3" and other scripts' digits."""
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError(f"an amount is written as plain digits with a point, like 9500.00, not {json.dumps(value)}")
+    return value
+
+
+# A case's amounts: Decimal, more than zero, whole øre/öre, given as plain text or a JSON number.
+Amount = Annotated[Decimal, BeforeValidator(_plain_amount), Field(gt=0, max_digits=18, decimal_places=2)]
+
 
 class Debtor(_Model):
     """Who owes.  Extra attributes are kept for templates but not read by conditions."""
@@ -362,7 +378,7 @@ class Event(_Model):
 
     type: EventType
     date: IsoDate
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    amount: Amount | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
@@ -371,7 +387,7 @@ class Case(_Model):
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     due_date: IsoDate
-    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    amount: Amount
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     debtor: Debtor | None = None
     creditor: Creditor | None = None

@@ -292,7 +292,8 @@ def ledger_cents(days: Sequence[int], principal: int, due: int, events: Sequence
     accrued_to = due
     k, n = 0, len(events)
     out: list[tuple[int, int, int] | None] = []
-    seen_p = seen_f = -1  # p and f change only with events: each is rounded once per change
+    seen_p = seen_f = -1  # p and f change only with events: each is rounded once per change (in
+    # these units: a rescale forgets them, as a value in new units may equal an old one)
     round_p = round_f = 0
     for day in days:
         while True:  # the events up to the day, then the day itself (kind -1)
@@ -313,6 +314,7 @@ def ledger_cents(days: Sequence[int], principal: int, due: int, events: Sequence
                         rescales += 1
                         scale *= per
                         p, f, i, credit = p * per, f * per, i * per, credit * per
+                        seen_p = seen_f = -1  # the kept roundings were in the old units
                         i += more
                     else:
                         i += more // per

@@ -1,15 +1,19 @@
 """A JSON Lines file run on several processes, its output in the order of its lines.
 
 The file is cut into chunks of about `CHUNK_BYTES`; a chunk holds the lines that start in it.
-Each of `jobs` forked processes (which inherit the compiled plan; the caller only waits, so
+Each of `jobs` forked processes (which inherit the compiled plan; the caller only watches, so
 that it never holds, nor frees, what the work builds) takes the next chunk not yet taken,
-works it into its output bytes and findings, then waits for its turn: the chunks are written one after the other, in file order, straight to the output and
-error streams' file descriptors, each finding's line counted from the top of the file.  So
-the output is byte for byte what one process writes, whatever the number of processes.
+works it into its output bytes and findings, then waits for its turn: the chunks are written
+one after the other, in file order, straight to the output and error streams' file
+descriptors, each finding in the input counted from the top of the file.  So the output is
+byte for byte what one process writes, whatever the number of processes.
 
-A process that fails (a bug, or killed) stops the others: nothing waits for a turn that
-will not come.  A closed output (a reader that stopped: BrokenPipeError) ends every process
-quietly, as it ends one.
+No process ever waits on another's lock while that one writes or works: a turn is a shared
+number that the writer of the previous chunk moves on, and the others look at it every
+`_TURN_POLL` seconds.  So a process that dies (a bug, or killed, even while it writes) cannot
+leave the others blocked: the caller sees it die and ends the others.  When the caller is
+gone (killed), each process leaves before its next chunk or turn.  A closed output (a reader
+that stopped: BrokenPipeError) ends every process quietly, as it ends one.
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ import dataclasses
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Callable
 from typing import IO, Any, BinaryIO
 
 from ._errors import Finding
 
 CHUNK_BYTES = 1 << 20  # ~5,000 cases: few turns to wait for, little output held per process
-_POLL = 0.2  # seconds between checks that the other processes are still alive
+_WATCH = 0.05  # seconds between the caller's looks at whether a process has died
+_GRACE = 2.0  # seconds the others get to stop by themselves once one has failed
+_TURN_POLL = 0.0005  # seconds between a waiting process's looks at whose turn it is
 
 # A chunk's lines -> (its output, its findings with lines counted from the chunk's first line
 # as line 1, and how many lines it had).
@@ -63,10 +70,10 @@ def chunk_lines(f: BinaryIO, size: int, k: int, chunk: int = CHUNK_BYTES) -> lis
 _LINE = re.compile(rb"[^\n]*\n|[^\n]+").findall  # what iterating a binary file yields
 
 
-def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any]) -> bool:
+def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any], name: str) -> bool:
     """Work the file's chunks on `jobs` processes, writing each chunk's output to `out` and its
-    findings to `err` in file order; True when any chunk had findings.  `out` and `err` must
-    have file descriptors."""
+    findings to `err` in file order; True when any chunk had findings.  `path` is a regular
+    file; `out` and `err` have file descriptors; findings in the input are those on `name`."""
     chunk = CHUNK_BYTES
     size = os.path.getsize(path)
     chunks = max(1, -(-size // chunk))
@@ -74,49 +81,58 @@ def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any]) -> bool:
     shared = _Shared(ctx)
     out.flush()
     err.flush()
-    out_fd, err_fd = out.fileno(), err.fileno()
     encoding = getattr(err, "encoding", None) or "utf-8"
-    args = (path, size, chunks, chunk, work, shared, out_fd, err_fd, encoding)
+    args = (path, size, chunks, chunk, work, shared, out.fileno(), err.fileno(), encoding, name, os.getpid())
     workers = [ctx.Process(target=_child, args=args, daemon=True) for _ in range(min(jobs, chunks))]
-    for p in workers:
-        p.start()
     try:
-        _wait_for(workers, shared)
-    except BaseException:  # interrupted: the workers (daemons) end with us
-        shared.abort.value = 1
-        raise
+        for p in workers:
+            p.start()
+        _watch(workers, shared)
+    finally:  # interrupted, or a process died: the others stop, and none outlives the call
+        if any(p.is_alive() for p in workers):
+            shared.abort.value = shared.abort.value or 1
+            deadline = time.monotonic() + _GRACE
+            for p in workers:  # a write under way may end (the output keeps whole lines)
+                p.join(max(0.0, deadline - time.monotonic()))
+        for p in workers:
+            if p.is_alive():
+                p.kill()
+            p.join()
     if shared.abort.value == _READER_GONE:
-        raise BrokenPipeError
+        gone = BrokenPipeError()
+        gone.failed = bool(shared.failed.value)  # type: ignore[attr-defined]  # findings were written
+        raise gone
     dead = [p.exitcode for p in workers if p.exitcode != 0]
     if dead or shared.abort.value:
         raise RuntimeError(f"a worker process stopped (exit code {dead[0] if dead else 1})")
     return bool(shared.failed.value)
 
 
-def _wait_for(others: list[Any], shared: _Shared) -> None:
-    """Join the forked processes; when one has died, tell the others not to wait for its turn
-    (they look every `_POLL` seconds)."""
-    for p in others:
-        while p.is_alive():
-            p.join(_POLL)
-            if any(q.exitcode not in (None, 0) for q in others) and not shared.abort.value:
-                shared.abort.value = 1
-                with shared.cond:
-                    shared.cond.notify_all()
+def _watch(workers: list[Any], shared: _Shared) -> None:
+    """Wait until every process has ended, or one has failed (then the others are stopped)."""
+    while any(p.is_alive() for p in workers):
+        for p in workers:
+            p.join(_WATCH)
+            if p.exitcode not in (None, 0):
+                if not shared.abort.value:
+                    shared.abort.value = 1
+                return
 
 
-_BROKEN_PIPE = 3  # a child's exit code when the output's reader has gone
+_BROKEN_PIPE = 3  # a process's exit code when the output's reader has gone
 _READER_GONE = 2  # shared.abort when the output's reader has gone; 1 when a process failed
 
 
 class _Shared:
+    """What the processes share: plain numbers in shared memory.  Only `taken` has a lock,
+    held for one increment; the others have one writer at a time (the turn's owner)."""
+
     def __init__(self, ctx: Any) -> None:
         self.taken = ctx.Value("q", 0)  # chunks taken so far
         self.turn = ctx.Value("q", 0, lock=False)  # the chunk to be written next
         self.lines = ctx.Value("q", 0, lock=False)  # lines in the chunks written so far
         self.failed = ctx.Value("b", 0, lock=False)
         self.abort = ctx.Value("b", 0, lock=False)
-        self.cond = ctx.Condition()
 
 
 def _child(*args: Any) -> None:
@@ -125,43 +141,48 @@ def _child(*args: Any) -> None:
         _work(*args)
     except BrokenPipeError:
         os._exit(_BROKEN_PIPE)
-    except BaseException:  # noqa: BLE001 - the caller reports it; the others must not wait for us
+    except BaseException:  # noqa: BLE001 - the caller reports it and stops the others
         args[5].abort.value = 1
-        with args[5].cond:
-            args[5].cond.notify_all()
         os._exit(1)
     os._exit(0)  # no atexit handlers, no flushing of buffers inherited from the caller
 
 
 def _work(path: str, size: int, chunks: int, chunk: int, work: Work, shared: _Shared, out_fd: int,
-          err_fd: int, encoding: str) -> None:
+          err_fd: int, encoding: str, name: str, caller: int) -> None:
     with open(path, "rb") as f:
-        while not shared.abort.value:
+        while True:
+            if shared.abort.value or os.getppid() != caller:
+                return
             with shared.taken.get_lock():
                 k = shared.taken.value
                 shared.taken.value += 1
             if k >= chunks:
                 return
             output, findings, count = work(chunk_lines(f, size, k, chunk))
-            with shared.cond:
-                while shared.turn.value != k:
-                    if shared.abort.value:
-                        return
-                    shared.cond.wait(_POLL)  # the caller sets abort when a process has died
-                try:
-                    _write_all(out_fd, output)
-                    if findings:
-                        before = shared.lines.value
-                        text = "".join(f"{dataclasses.replace(one, line=one.line + before)}\n" for one in findings)
-                        _write_all(err_fd, text.encode(encoding, "backslashreplace"))
-                        shared.failed.value = 1
-                except BrokenPipeError:
-                    shared.abort.value = _READER_GONE
-                    shared.cond.notify_all()
-                    raise
-                shared.lines.value += count
-                shared.turn.value = k + 1
-                shared.cond.notify_all()
+            while shared.turn.value != k:
+                if shared.abort.value or os.getppid() != caller:
+                    return
+                time.sleep(_TURN_POLL)
+            try:
+                _write_all(out_fd, output)
+                if findings:
+                    before = shared.lines.value
+                    text = "".join(f"{_in_file(one, name, before)}\n" for one in findings)
+                    _write_all(err_fd, text.encode(encoding, "backslashreplace"))
+                    shared.failed.value = 1
+            except BrokenPipeError:
+                shared.abort.value = _READER_GONE
+                raise
+            shared.lines.value += count
+            shared.turn.value = k + 1
+
+
+def _in_file(finding: Finding, name: str, before: int) -> Finding:
+    """A chunk's finding with its line counted from the top of the input, where it is in the
+    input (a template's finding, say, keeps its own line)."""
+    if finding.path != name or not finding.line:
+        return finding
+    return dataclasses.replace(finding, line=finding.line + before)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -107,6 +107,9 @@ class Action(NamedTuple):
         }
 
 
+_NO_CONTEXT = object()
+
+
 class Schedule:
     """Every action of one case, in date order (waiting actions, which have no date, last).
 
@@ -118,19 +121,20 @@ class Schedule:
     __slots__ = ("case", "ruleset", "as_of", "_raw", "_build", "_context", "_actions")
 
     def __init__(self, case: str, ruleset: RulesetRef, as_of: dt.date | None, raw: tuple[Any, ...],
-                 build: Callable[[Any, tuple[Any, ...]], tuple[Action, ...]], context: Any = None) -> None:
+                 build: Callable[..., tuple[Action, ...]], context: Any = _NO_CONTEXT) -> None:
         self.case = case
         self.ruleset = ruleset
         self.as_of = as_of
         self._raw = raw
-        self._build = build  # build(context, raw) -> the actions
+        self._build = build  # build(raw), or build(context, raw) when a context is given
         self._context = context
         self._actions: tuple[Action, ...] | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
         if self._actions is None:
-            self._actions = self._build(self._context, self._raw)
+            context = self._context
+            self._actions = self._build(self._raw) if context is _NO_CONTEXT else self._build(context, self._raw)
         return self._actions
 
     def __eq__(self, other: object) -> bool:
