@@ -61,9 +61,10 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
             line = (chunks[0] if paid is None else human_date(paid).encode().join(chunks), *rest)
         lines[id(raw)] = (raw, as_of, line)
     fmt, pick, cells = line[0], line[1], line[2]
-    # An id from read_line needs no escaping: its line had no backslash, so no quote or control
-    # character; any other character is written as it is (ensure_ascii off).
-    cid = b'"' + case.id.encode() + b'"' if case.__class__ is LineCase else encode_basestring(case.id).encode()
+    # The id between its quotes (the format has them).  One from read_line needs no escaping: its
+    # line had no backslash, so no quote or control character; any other character is written as
+    # it is (ensure_ascii off).
+    cid = case.id.encode() if case.__class__ is LineCase else encode_basestring(case.id)[1:-1].encode()
     if not cells:  # no action has a date: no claim to write
         return fmt % cid  # type: ignore[no-any-return]
     if case.events:
@@ -234,7 +235,7 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
         money = plan.lines[money_key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
     index = {o: j for j, o in enumerate(dates, 1)}
     chunks: list[bytes] = []
-    parts: list[bytes] = [b'{"case":%s', _head(plan, as_of)]
+    parts: list[bytes] = [b'{"case":"%s"', _head(plan, as_of)]
     slots: list[int] = [0]
     paid = None
     by_id = plan.fragments_by_id
@@ -431,15 +432,16 @@ def _paid_line(plan: Plan, line: tuple[Any, ...], case: Case | LineCase, cid: by
     fmt, pick, cells, dates, (fees, in_cents) = line[0], line[1], line[2], line[3], line[4]
     values = [cid]
     states = None
-    cents = _cents(case.amount)
+    cents = case.amount * 100  # whole øre, as a model or read_line reads an amount; checked all the same
+    whole = int(cents)
+    in_cents = in_cents and whole == cents
     paid = []
     for o, amount in payments:
-        whole = _cents(amount)
-        if whole is None:
-            in_cents = False
-        paid.append((o, whole))
-    if in_cents and cents is not None:
-        states = ledger_cents(dates, cents, case.due_date.toordinal(), ledger_events(fees, paid, dates[-1]),
+        cents = amount * 100
+        paid.append((o, int(cents)))
+        in_cents = in_cents and int(cents) == cents
+    if in_cents:
+        states = ledger_cents(dates, whole, case.due_date.toordinal(), ledger_events(fees, paid, dates[-1]),
                               plan.allocation, line[8], line[5])
     if states is None:
         by_date = {a[2]: one for a, one in zip(raw, claims(plan, case, as_of, raw)) if a[2] is not None}
@@ -453,13 +455,6 @@ def _paid_line(plan: Plan, line: tuple[Any, ...], case: Case | LineCase, cid: by
         t = p + f + i
         values.append(_CLAIM % (p // 100, p % 100, f // 100, f % 100, i // 100, i % 100, t // 100, t % 100))
     return fmt % pick(values)  # type: ignore[no-any-return]
-
-
-def _cents(amount: Decimal) -> int | None:
-    """An amount in whole øre, or None when it has a fraction of one."""
-    cents = amount * 100
-    whole = int(cents)
-    return whole if whole == cents else None
 
 
 def _claim_bytes(found: tuple[Any, Any]) -> bytes:

@@ -341,10 +341,14 @@ class _Output:
                 raise CaseError(case)
             return schedule_line(self.plan, case, self.as_of)
         except CaseError as e:
-            if text.__class__ is bytes:  # from the fast path, which read it as UTF-8
-                text = text.decode().rstrip("\r\n")  # type: ignore[union-attr]
-            self.fail([_locate(f, text, self.name, line_offset) for f in e.findings])  # type: ignore[arg-type]
+            self.fail_line(e, text, line_offset)
             return None
+
+    def fail_line(self, error: CaseError, text: bytes | str, line_offset: int) -> None:
+        """Report a case's problems, located on its line of the input."""
+        if text.__class__ is bytes:  # from the fast path, which read it as UTF-8
+            text = text.decode().rstrip("\r\n")  # type: ignore[union-attr]
+        self.fail([_locate(f, text, self.name, line_offset) for f in error.findings])  # type: ignore[arg-type]
 
     def render(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...],
                line_offset: int) -> str | None:
@@ -427,17 +431,19 @@ def _schedule_lines(out: _Output, write: Callable[[bytes], Any] | None, lines: I
                     collect: Callable[[], Any]) -> int:
     """Schedule each line of a JSON Lines input; how many lines there were."""
     n = -1
+    plan, as_of, fast = out.plan, out.as_of, write is not None
     for n, line in enumerate(lines):
         if not n % COLLECT_EVERY:
             collect()
         # The fast path: a plainly well-formed line read without the models, its schedule
         # written as bytes (plain JSON output only: notices and tables need the models).
-        if write is not None and len(line) <= MAX_CASE_LINE:
+        if fast and len(line) <= MAX_CASE_LINE:
             case = read_line(line)
             if case is not None:
-                written = out.line(case, line, n)
-                if written is not None:
-                    write(written)
+                try:
+                    write(schedule_line(plan, case, as_of))  # type: ignore[misc]
+                except CaseError as e:
+                    out.fail_line(e, line, n)
                 continue
         _slow_line(out, write, line, name, n)
     return n + 1
