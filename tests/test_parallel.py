@@ -213,3 +213,29 @@ def test_findings_in_a_template_keep_their_own_line_on_several_processes(tmp_pat
     assert runs[0] == runs[1]
     code, _, err = runs[0]
     assert code == 1 and err.count("reminder.j2:4:0: template-undefined") == 3  # one per case, line 4 each
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 64 << 10, (5 << 20) + 17, 23 << 20])
+@pytest.mark.parametrize("jobs", [1, 2, 8])
+def test_chunks_cover_the_file_and_shrink_towards_its_end(size, jobs):
+    bounds = parallel.chunk_bounds(size, jobs)
+    steps = [b - a for a, b in zip(bounds, bounds[1:])]
+    assert bounds[0] == 0 and bounds[-1] == size and all(step > 0 for step in steps)
+    assert all(step <= parallel.CHUNK_BYTES for step in steps)
+    assert steps == sorted(steps, reverse=True)
+    assert all(step >= min(parallel._SMALLEST_CHUNK, size - a) for a, step in zip(bounds, steps))
+
+
+def test_the_lines_of_the_chunks_are_the_lines_of_the_file(tmp_path):
+    import random
+
+    rng = random.Random(5)
+    for _ in range(50):
+        data = bytes(rng.choice(b"ab\n\r{}") for _ in range(rng.randrange(0, 3000)))
+        path = tmp_path / "x"
+        path.write_bytes(data)
+        bounds = parallel.chunk_bounds(len(data), rng.randrange(1, 4), largest=rng.randrange(1, 400))
+        with path.open("rb") as f:
+            lines = [line for a, b in zip(bounds, bounds[1:]) for line in parallel.chunk_lines(f, a, b)]
+            f.seek(0)
+            assert lines == list(f)

@@ -1,6 +1,7 @@
 """A JSON Lines file run on several processes, its output in the order of its lines.
 
-The file is cut into chunks of about `CHUNK_BYTES`; a chunk holds the lines that start in it.
+The file is cut into chunks of about `CHUNK_BYTES` (smaller towards its end, see
+`chunk_bounds`); a chunk holds the lines that start in it.
 Each of `jobs` forked processes (which inherit the compiled plan; the caller only watches, so
 that it never holds, nor frees, what the work builds) takes the next chunk not yet taken,
 works it into its output bytes and findings, then waits for its turn: the chunks are written
@@ -29,6 +30,7 @@ from typing import IO, Any, BinaryIO
 from ._errors import Finding
 
 CHUNK_BYTES = 1 << 20  # ~5,000 cases: few turns to wait for, little output held per process
+_SMALLEST_CHUNK = 64 << 10  # the last chunks of a file
 _WATCH = 0.05  # seconds between the caller's looks at whether a process has died
 _GRACE = 2.0  # seconds the others get to stop by themselves once one has failed
 _TURN_POLL = 0.0005  # seconds between a waiting process's looks at whose turn it is
@@ -49,10 +51,23 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def chunk_lines(f: BinaryIO, size: int, k: int, chunk: int = CHUNK_BYTES) -> list[bytes]:
-    """The lines of chunk `k` of an open file of `size` bytes, each with its newline: those that
-    start at or after k × chunk and before the next chunk."""
-    start, end = k * chunk, min((k + 1) * chunk, size)
+def chunk_bounds(size: int, jobs: int, largest: int | None = None) -> list[int]:
+    """Where the chunks of a file of `size` bytes start, and its end: chunks of `CHUNK_BYTES`
+    while much is left, then smaller, down to `_SMALLEST_CHUNK` (each a quarter of what is left
+    per process), so that the processes finish together rather than one waiting for another's
+    last large chunk."""
+    largest = largest or CHUNK_BYTES
+    smallest = min(_SMALLEST_CHUNK, largest)
+    bounds = [0]
+    while bounds[-1] < size:
+        left = size - bounds[-1]
+        bounds.append(min(size, bounds[-1] + max(smallest, min(largest, left // (4 * jobs)))))
+    return bounds
+
+
+def chunk_lines(f: BinaryIO, start: int, end: int) -> list[bytes]:
+    """The lines of an open file that start at or after byte `start` and before `end`, each with
+    its newline."""
     if start:
         f.seek(start - 1)
         f.readline()  # the rest of a line that started before this chunk (or its last newline)
@@ -74,15 +89,14 @@ def run(path: str, jobs: int, work: Work, out: IO[Any], err: IO[Any], name: str)
     """Work the file's chunks on `jobs` processes, writing each chunk's output to `out` and its
     findings to `err` in file order; True when any chunk had findings.  `path` is a regular
     file; `out` and `err` have file descriptors; findings in the input are those on `name`."""
-    chunk = CHUNK_BYTES
-    size = os.path.getsize(path)
-    chunks = max(1, -(-size // chunk))
+    bounds = chunk_bounds(os.path.getsize(path), jobs)
+    chunks = max(1, len(bounds) - 1)
     ctx = multiprocessing.get_context("fork")
     shared = _Shared(ctx)
     out.flush()
     err.flush()
     encoding = getattr(err, "encoding", None) or "utf-8"
-    args = (path, size, chunks, chunk, work, shared, out.fileno(), err.fileno(), encoding, name, os.getpid())
+    args = (path, bounds, work, shared, out.fileno(), err.fileno(), encoding, name, os.getpid())
     workers = [ctx.Process(target=_child, args=args, daemon=True) for _ in range(min(jobs, chunks))]
     try:
         for p in workers:
@@ -142,13 +156,14 @@ def _child(*args: Any) -> None:
     except BrokenPipeError:
         os._exit(_BROKEN_PIPE)
     except BaseException:  # noqa: BLE001 - the caller reports it and stops the others
-        args[5].abort.value = 1
+        args[3].abort.value = 1
         os._exit(1)
     os._exit(0)  # no atexit handlers, no flushing of buffers inherited from the caller
 
 
-def _work(path: str, size: int, chunks: int, chunk: int, work: Work, shared: _Shared, out_fd: int,
-          err_fd: int, encoding: str, name: str, caller: int) -> None:
+def _work(path: str, bounds: list[int], work: Work, shared: _Shared, out_fd: int, err_fd: int, encoding: str,
+          name: str, caller: int) -> None:
+    chunks = len(bounds) - 1
     with open(path, "rb") as f:
         while True:
             if shared.abort.value or os.getppid() != caller:
@@ -158,7 +173,7 @@ def _work(path: str, size: int, chunks: int, chunk: int, work: Work, shared: _Sh
                 shared.taken.value += 1
             if k >= chunks:
                 return
-            output, findings, count = work(chunk_lines(f, size, k, chunk))
+            output, findings, count = work(chunk_lines(f, bounds[k], bounds[k + 1]))
             while shared.turn.value != k:
                 if shared.abort.value or os.getppid() != caller:
                     return
