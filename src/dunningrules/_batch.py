@@ -45,21 +45,28 @@ def schedule_json(plan: Plan, case: Case, as_of: dt.date | None = None) -> str:
 
 def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = None) -> bytes:
     """The schedule of `case` as one line of compact JSON (UTF-8, ending in a newline)."""
-    key, raw = _actions(plan, case, as_of)
-    # Kept by the identity of the memoised schedule (the entry holds it, so no other object can
-    # have its id meanwhile): found without hashing the memo key a second time.
     lines = plan.lines
-    found = lines.get(id(raw))
-    if found is not None and found[0] is raw and found[1] == as_of:
-        line = found[2]
+    shape = _due_alone(plan, case, as_of)
+    found = None if shape is None else lines.get(shape)
+    if found is not None:  # the schedule of the case's due date alone, and its line
+        raw, line = found
     else:
-        if len(lines) >= MEMO_LIMIT:
-            lines.clear()
-        line = _paid_in_full_line(plan, key, raw, as_of) if key[1] is not None and not key[2] else None
-        if line is None:
-            chunks, paid, rest = _line_parts(plan, key[0], raw, as_of, key[1] is not None)
-            line = (chunks[0] if paid is None else human_date(paid).encode().join(chunks), *rest)
-        lines[id(raw)] = (raw, as_of, line)
+        key, raw = _actions(plan, case, as_of)
+        # Kept by the identity of the memoised schedule (the entry holds it, so no other object can
+        # have its id meanwhile): found without hashing the memo key a second time.
+        found = lines.get(id(raw))
+        if found is not None and found[0] is raw and found[1] == as_of:
+            line = found[2]
+        else:
+            if len(lines) >= MEMO_LIMIT:
+                lines.clear()
+            line = _paid_in_full_line(plan, key, raw, as_of) if key[1] is not None and not key[2] else None
+            if line is None:
+                chunks, paid, rest = _line_parts(plan, key[0], raw, as_of, key[1] is not None)
+                line = (chunks[0] if paid is None else human_date(paid).encode().join(chunks), *rest)
+            lines[id(raw)] = (raw, as_of, line)
+        if shape is not None:
+            lines[shape] = (raw, line)
     fmt, pick, cells = line[0], line[1], line[2]
     # The id between its quotes (the format has them).  One from read_line needs no escaping: its
     # line had no backslash, so no quote or control character; any other character is written as
@@ -85,6 +92,30 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
         values[j] = _UNPAID_CLAIM % (principal, fees_text, interest // 100, interest % 100, total // 100,
                                      total % 100)
     return fmt % pick(values)  # type: ignore[no-any-return]
+
+
+def _due_alone(plan: Plan, case: Case | LineCase, as_of: dt.date | None) -> tuple[dt.date, str] | None:
+    """(due date, currency) when the case's schedule is its due date's alone, which its line is
+    then kept by; else None.  So it is when the plan reads no debtor attribute, no amount and no
+    event by name, and has a default for every fact (`Plan.due_alone`), and the case gives no
+    facts and nothing has happened to it but payments short of its amount: its memo key (see
+    `_evaluate._Inputs`) is then that of a case nothing has happened to.  The first case of a
+    due date and currency takes the whole path, which checks them."""
+    if as_of is not None or not plan.due_alone or case.facts:
+        return None
+    events = case.events
+    if events:
+        paid = _ZERO
+        for event in events:
+            if event.type != "payment" or event.amount is None:
+                return None
+            paid += event.amount
+        if plan.stop_when_paid and paid >= case.amount:
+            return None
+    return (case.due_date, case.currency)
+
+
+_ZERO = Decimal(0)
 
 
 # ------------------------------------------------------------------ the collector

@@ -134,6 +134,9 @@ class Plan:
     defaults: Mapping[str, Any] | None = None
     default_values: tuple[Any, ...] = ()
     no_events: tuple[None, ...] = ()  # the memo key's events of a case nothing has happened to
+    # Cases that give no facts and had nothing but payments short of their amount share their due
+    # date's schedule: no fact is required, and no condition reads the debtor, an amount or an event.
+    due_alone: bool = False
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
@@ -556,6 +559,8 @@ class _Compiler:
         sha = origin.sha256 if origin is not None else content_sha256(self.rs.model_dump(mode="json"))
         ref = RulesetRef(self.rs.id, self.rs.version, sha)
         events = tuple(sorted(n for kind, n in self.reads if kind == "event"))
+        debtor_attrs = tuple(sorted(n for kind, n in self.reads if kind == "debtor"))
+        reads_money = any(kind == "money" for kind, _ in self.reads)
         return Plan(
             ruleset=ref,
             ruleset_json=json.dumps(ref.to_dict(), ensure_ascii=False, separators=(",", ":")),
@@ -572,13 +577,15 @@ class _Compiler:
             interest=interest,
             day_count=self.rs.interest.day_count if self.rs.interest else 365,
             allocation=tuple(self.rs.allocation),
-            reads_money=any(kind == "money" for kind, _ in self.reads),
-            debtor_attrs=tuple(sorted(n for kind, n in self.reads if kind == "debtor")),
+            reads_money=reads_money,
+            debtor_attrs=debtor_attrs,
             event_names=events,
             counts_fees=any(p.fee is not None and p.fee.rule.max_count is not None for p in plans),  # type: ignore[union-attr]
             defaults=None if any(f.required for f in facts) else MappingProxyType({f.name: f.default for f in facts}),
             default_values=tuple(f.default for f in facts),
             no_events=(None,) * len(events),
+            due_alone=(not any(f.required for f in facts) and not debtor_attrs and not reads_money
+                       and not events),
         )
 
 
