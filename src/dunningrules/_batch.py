@@ -32,7 +32,7 @@ import msgspec
 from msgspec import Meta
 
 from ._compile import Plan
-from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, reason_text
+from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, quiet_events, reason_text
 from ._model import Case
 from ._money import ledger_cents, ledger_events
 from ._schedule import human_date, iso_date
@@ -96,26 +96,13 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
 
 def _due_alone(plan: Plan, case: Case | LineCase, as_of: dt.date | None) -> tuple[dt.date, str] | None:
     """(due date, currency) when the case's schedule is its due date's alone, which its line is
-    then kept by; else None.  So it is when the plan reads no debtor attribute, no amount and no
-    event by name, and has a default for every fact (`Plan.due_alone`), and the case gives no
-    facts and nothing has happened to it but payments short of its amount: its memo key (see
-    `_evaluate._Inputs`) is then that of a case nothing has happened to.  The first case of a
-    due date and currency takes the whole path, which checks them."""
-    if as_of is not None or not plan.due_alone or case.facts:
+    then kept by; else None.  So it is when the plan has a default for every fact and reads no
+    debtor attribute (`Plan.due_alone`), and the case gives no facts and nothing has happened to
+    it that its schedule reads (`_evaluate.quiet_events`).  The first case of a due date and
+    currency takes the whole path, which checks them."""
+    if as_of is not None or not plan.due_alone or case.facts or not quiet_events(plan, case, None):
         return None
-    events = case.events
-    if events:
-        paid = _ZERO
-        for event in events:
-            if event.type != "payment" or event.amount is None:
-                return None
-            paid += event.amount
-        if plan.stop_when_paid and paid >= case.amount:
-            return None
     return (case.due_date, case.currency)
-
-
-_ZERO = Decimal(0)
 
 
 # ------------------------------------------------------------------ the collector

@@ -355,8 +355,26 @@ class _Inputs:
         return tuple([None if debtor is None else getattr(debtor, a) for a in plan.debtor_attrs])
 
 
+def quiet_events(plan: Plan, case: Case, as_of: dt.date | None) -> bool:
+    """Whether nothing has happened to the case that its schedule reads, so that its memo key is
+    `_quiet_key`: no events, or, on a plan that reads no amount and no event by name, only
+    payments (with their amounts) short of the claim as of `as_of`."""
+    events = case.events
+    if not events:
+        return True
+    if plan.reads_money or plan.event_names:
+        return False
+    paid = _ZERO
+    for event in events:
+        if event.type != "payment" or event.amount is None:
+            return False
+        if as_of is None or event.date <= as_of:
+            paid += event.amount
+    return not plan.stop_when_paid or paid < case.amount
+
+
 def _quiet_key(plan: Plan, case: Case, facts: Mapping[str, Any]) -> tuple[Any, ...]:
-    """`_Inputs.key` of a case nothing has happened to (no events)."""
+    """`_Inputs.key` of a case nothing has happened to that its schedule reads (`quiet_events`)."""
     return (case.due_date.toordinal(), None, (), plan.no_events,
             plan.default_values if facts is plan.defaults else tuple(facts.values()),
             _Inputs._debtor_key(plan, case) if plan.debtor_attrs else (),
@@ -662,7 +680,7 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     if facts is None:
         facts = _check_case(plan, case, "<case>")  # raises CaseError, naming every problem
     memo = plan.memo
-    if not case.events:  # the common case, found without deriving the rest of _Inputs
+    if quiet_events(plan, case, as_of):  # the common case, found without deriving the rest of _Inputs
         key = _quiet_key(plan, case, facts)
         raw = memo.get(key)
         if raw is not None:
