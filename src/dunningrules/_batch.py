@@ -5,13 +5,16 @@ separators=(",", ":"))`` encoded as UTF-8 (tests/test_speed_equivalence.py check
 without the Action objects, Claim objects and dictionaries that form would make:
 
 - each distinct action is serialised once per plan, without its claim, and kept encoded;
-- a memoised schedule keeps, beside its actions, the parts of its claims that depend only on
-  the due date and the actions (which are in the memo key): the rate-days to each action date,
-  the fees charged by then, which dates the rate table does not cover;
+- a memoised schedule becomes, once, its line as a bytes %-format (the case id and the claim
+  of each dated action left open), with the parts of its claims that depend only on the due
+  date and the actions: the rate-days to each action date, the fees charged by then, which
+  dates the rate table does not cover (`_line_parts`);
 - per case only what depends on its amount and payments is computed: interest in whole øre
   (without payments) or one exact walk through the ledger in fractions of an øre (with
-  payments; `_money.ledger_cents`, the Decimal walk where an øre is a tie), and written out
-  as digits, which need no escaping.
+  payments; `_money.ledger_cents`, the Decimal walk where an øre is a tie), written out as
+  digits, which need no escaping, and put into the format.
+
+Reading a line (`read_line`) is the other half: msgspec decodes and checks it in one call.
 """
 
 from __future__ import annotations

@@ -450,7 +450,7 @@ def _schedule_lines(out: _Output, write: Callable[[bytes], Any] | None, lines: I
 
 
 def _chunk(plan: Plan, args: argparse.Namespace, name: str, every: _Every,
-           lines: Iterator[bytes]) -> tuple[bytes, list[Finding], int]:
+           lines: Iterable[bytes]) -> tuple[bytes, list[Finding], int]:
     """One chunk of a batch run on several processes (see _parallel): its output, its findings
     (lines counted from the chunk's first), and how many lines it had."""
     findings: list[Finding] = []
