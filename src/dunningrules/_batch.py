@@ -35,7 +35,7 @@ import msgspec
 from msgspec import Meta
 
 from ._compile import Plan
-from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, quiet_events, reason_text
+from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, paid_at, quiet_events, reason_text
 from ._model import Case
 from ._money import ledger_cents, ledger_events
 from ._schedule import human_date, iso_date
@@ -100,10 +100,11 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
 def _due_alone(plan: Plan, case: Case | LineCase, as_of: dt.date | None) -> tuple[dt.date, str] | None:
     """(due date, currency) when the case's schedule is its due date's alone, which its line is
     then kept by; else None.  So it is when the plan has a default for every fact and reads no
-    debtor attribute (`Plan.due_alone`), and the case gives no facts and nothing has happened to
-    it that its schedule reads (`_evaluate.quiet_events`).  The first case of a due date and
-    currency takes the whole path, which checks them."""
-    if as_of is not None or not plan.due_alone or case.facts or not quiet_events(plan, case, None):
+    debtor attribute, and the case gives no facts and nothing has happened to it that its
+    schedule reads (`_evaluate.quiet_events`).  The first case of a due date and currency takes
+    the whole path, which checks them."""
+    if (as_of is not None or plan.defaults is None or plan.debtor_attrs or case.facts
+            or not quiet_events(plan, case, None)):
         return None
     return (case.due_date, case.currency)
 
@@ -263,7 +264,7 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     if len(by_id) >= MEMO_LIMIT:
         by_id.clear()
     for n, action in enumerate(raw):
-        at = _paid_at(action) if paid_in_full else None
+        at = paid_at(action) if paid_in_full else None
         if at is not None:  # the line is cut where this action's reason names the day paid in full
             paid = action[5][at]
             prefix, suffix = _around(plan, action, at)
@@ -312,15 +313,6 @@ def _paid_in_full_line(plan: Plan, key: tuple[Any, ...], raw: tuple[Any, ...],
         chunks, _, basis = _line_parts(plan, key[0], raw, as_of, True)
         found = plan.lines[family] = (chunks, basis)  # type: ignore[index]
     return (human_date(paid).encode().join(found[0]), *found[1])
-
-
-def _paid_at(action: tuple[Any, ...]) -> int | None:
-    """Where an action's reason keeps the day the claim was paid in full (see `_evaluate._why`
-    and `_why_blocked`), or None when it does not name one."""
-    why = action[5]
-    if why[0] == "at":
-        return 4 if why[5] == "paid" else None
-    return 3 if len(why) == 4 else None
 
 
 def _around(plan: Plan, action: tuple[Any, ...], at: int) -> tuple[bytes, bytes]:

@@ -134,9 +134,6 @@ class Plan:
     defaults: Mapping[str, Any] | None = None
     default_values: tuple[Any, ...] = ()
     no_events: tuple[None, ...] = ()  # the memo key's events of a case nothing has happened to
-    # Cases that give no facts and to which nothing their schedule reads has happened share their
-    # due date's schedule (see _batch._due_alone): no fact is required, no condition reads the debtor.
-    due_alone: bool = False
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
@@ -584,7 +581,6 @@ class _Compiler:
             defaults=None if any(f.required for f in facts) else MappingProxyType({f.name: f.default for f in facts}),
             default_values=tuple(f.default for f in facts),
             no_events=(None,) * len(events),
-            due_alone=not any(f.required for f in facts) and not debtor_attrs,
         )
 
 

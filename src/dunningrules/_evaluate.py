@@ -739,17 +739,21 @@ def _any_day_paid(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return ("paid in full", key[0], *key[2:])
 
 
-def _repaid(action: tuple[Any, ...], paid: int) -> tuple[Any, ...]:
+def paid_at(action: tuple[Any, ...]) -> int | None:
+    """Where an action's reason keeps the day the claim was paid in full (see `_why` and
+    `_why_blocked`), or None when it does not name one."""
     why = action[5]
     if why[0] == "at":
-        if why[5] != "paid":
-            return action
-        why = (*why[:4], paid, *why[5:])
-    elif len(why) == 4:  # ("blocked", at text, why, day paid in full)
-        why = (*why[:3], paid)
-    else:
+        return 4 if why[5] == "paid" else None
+    return 3 if len(why) == 4 else None  # ("blocked", at text, why, day paid in full)
+
+
+def _repaid(action: tuple[Any, ...], paid: int) -> tuple[Any, ...]:
+    at = paid_at(action)
+    if at is None:
         return action
-    return (*action[:5], why, action[6])
+    why = action[5]
+    return (*action[:5], (*why[:at], paid, *why[at + 1:]), action[6])
 
 
 def _paid_in_full_kept(memo: dict[Any, Any], key: tuple[Any, ...], paid: int, raw: tuple[Any, ...]) -> None:
