@@ -519,3 +519,16 @@ def test_checking_a_case_without_findings_agrees_with_the_full_check(drawn, spoi
         assert fine is None
         return
     assert fine == want and list(fine) == list(want)
+
+
+def test_a_kept_schedule_is_never_given_to_a_case_that_evaluate_must_refuse():
+    """`_evaluate._actions` finds a quiet case's schedule before checking the case in full: what that
+    look-up does not check (the currency, a payment without an amount) is refused all the same."""
+    plan = compile(loaded("no"))
+    base = {"id": "K", "due_date": "2026-03-20", "amount": "9500.00", "currency": "NOK"}
+    evaluate(plan, base)
+    evaluate(plan, {**base, "events": [{"type": "payment", "date": "2026-03-25", "amount": "100.00"}]})
+    for bad in ({"currency": "SEK"}, {"events": [{"type": "payment", "date": "2026-03-25"}]},
+                {"events": [{"type": "dispute_resolved", "date": "2026-03-25"}]}):
+        with pytest.raises(CaseError):
+            evaluate(plan, {**base, **bad})

@@ -676,11 +676,20 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     The memo holds only tuples of plain values, which the garbage collector stops tracking:
     a batch fills it with hundreds of thousands of schedules, and every full collection
     would otherwise walk them all."""
+    memo = plan.memo
+    quiet = quiet_events(plan, case, as_of)
+    if quiet and not case.facts and plan.defaults is not None and case.currency == plan.currency:
+        # The common case, found before `_fine_facts`: a case in the plan's currency that gives no
+        # facts and to which nothing has happened that needs checking (only payments, with their
+        # amounts) has nothing else to check but its due date, which a kept key's passed.
+        key = _quiet_key(plan, case, plan.defaults)
+        raw = memo.get(key)
+        if raw is not None:
+            return key, raw
     facts = _fine_facts(plan, case)
     if facts is None:
         facts = _check_case(plan, case, "<case>")  # raises CaseError, naming every problem
-    memo = plan.memo
-    if quiet_events(plan, case, as_of):  # the common case, found without deriving the rest of _Inputs
+    if quiet:  # found without deriving the rest of _Inputs
         key = _quiet_key(plan, case, facts)
         raw = memo.get(key)
         if raw is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ._compile import DatePlan, Plan, StepPlan
-from ._evaluate import MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift
+from ._evaluate import _LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift
 
 Runner = Callable[[_Run], None]
 Resolver = Callable[[_Run], Any]  # a run -> an ordinal, or a _Blocked
@@ -105,9 +105,22 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     # kept with its sort key (see `_Run.occurrence`), as a run lists it.
     needs = fee.rule.requires_fact if fee is not None else None
     by_anchor = fee is None or (from_due and not needs)
+    skipped_why = None if ref is None or from_due or resolve is not None else (
+        f"skipped: anchor step {listed[ref].id} was skipped")  # as `_Run.resolve` says it
     # anchor -> (raw date, rolled date, the (sort key, action) pair when it depends on the anchor alone)
     planned: dict[Any, tuple[int, int, tuple[int, tuple[Any, ...]] | None]] = {}
     made: dict[Any, tuple[int, tuple[Any, ...]]] = {}  # (anchor, due, fact) -> pair, for the other fees
+    # A step whose anchor step was skipped is skipped, with the same action in every schedule
+    # (`_Run.step`'s reason for a skipped anchor): made once per reason.
+    anchor_skipped: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    at_text, no_anchor = sp.at_text, ((_LAST * 1_000_000 + idx) * 1000)  # _sort_key of an action with no date
+
+    def skipped(run: _Run, why: str) -> None:
+        pair = anchor_skipped.get(why)
+        if pair is None:
+            pair = anchor_skipped[why] = (no_anchor, (idx, "skipped", None, None, None, ("blocked", at_text, why), None))
+        run.statuses[idx] = "skipped"  # the step's first action: its status was None
+        run.actions.append(pair)
 
     def pair_for(run: _Run, raw: int, o: int) -> tuple[int, tuple[Any, ...]]:
         deadline = None
@@ -125,13 +138,21 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         elif resolve is not None:
             anchor = resolve(run)
             if anchor.__class__ is _Blocked:
-                run.step(sp)  # the anchor gives no date: the general path says why
+                if anchor.status == "skipped":
+                    skipped(run, anchor.why)
+                else:
+                    run.step(sp)  # the anchor waits: the general path says why, and for how long
                 return
-        elif run.statuses[ref] == "planned":  # type: ignore[index]
-            anchor = run.dates[ref]  # type: ignore[index]
         else:
-            run.step(sp)
-            return
+            status = run.statuses[ref]  # type: ignore[index]
+            if status == "planned":
+                anchor = run.dates[ref]  # type: ignore[index]
+            elif status == "skipped":
+                skipped(run, skipped_why)
+                return
+            else:
+                run.step(sp)
+                return
         found = planned.get(anchor)
         if found is None:
             dates = dates_of.get(anchor)  # type: ignore[arg-type]
@@ -143,11 +164,14 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             found = planned[anchor] = (*dates, pair_for(run, *dates) if by_anchor else None)
         raw, o, pair = found
         if run.pauses or run.paid_in_full is not None:
-            # `_Run.occurrence` decides a date inside a dispute pause or on or after the day paid
-            # in full; any other date it plans (or skips on its condition) as below.
+            # `_Run.occurrence` decides a date inside a dispute pause; any other date it plans
+            # (or skips on its condition) as below, and one on or after the day paid in full it
+            # skips, as here (no pause holds a date paid by then).
             full = run.paid_in_full
             if full is not None and o >= full:
-                run.occurrence(sp, raw, o, None)
+                run.statuses[idx] = "skipped"  # the step's first action: its status was None
+                run.actions.append(((o * 1_000_000 + idx) * 1000,  # _sort_key
+                                    (idx, "skipped", o, None, None, ("at", raw, o, None, full, "paid", 0), None)))
                 return
             for start, end in run.pauses:
                 if start <= o <= end:
