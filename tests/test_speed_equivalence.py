@@ -333,12 +333,18 @@ def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_t
 
 def test_a_schedule_paid_in_full_on_one_day_serves_the_days_that_compare_alike():
     """Every day of payment in full around a due date, with and without events the steps wait
-    for: the schedules a used plan derives from one another equal those computed each alone."""
+    for: the schedules a used plan derives from one another, or (latest days first) from the
+    same case unpaid, equal those computed each alone."""
     for name, later_first in [(name, later_first) for name in ("no", "se", "rich", "anchors", "waits")
                               for later_first in (False, True)]:
         plan, alone = compile(loaded(name)), reference_plan(name)
         for due, extra in ((D(2026, 3, 1), []), (D(2026, 3, 1), [("service_completed", 30)]),
                            (D(2025, 12, 19), [("settled", 50), ("moved_out", 90)])):
+            if later_first:  # the unpaid schedule kept first: it serves the days after all its dates
+                evaluate(plan, {"id": "U", "due_date": due.isoformat(), "amount": "9500.00",
+                                "currency": CURRENCY[name],
+                                "events": [{"type": kind, "date": (due + dt.timedelta(days=n)).isoformat()}
+                                           for kind, n in extra]})
             for day in sorted(range(-12, 130, 3), reverse=later_first):
                 data = {"id": "P", "due_date": due.isoformat(), "amount": "9500.00", "currency": CURRENCY[name],
                         "events": [{"type": "payment", "date": (due + dt.timedelta(days=day)).isoformat(),

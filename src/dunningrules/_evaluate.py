@@ -736,11 +736,19 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
 # plan's over many days of payment.
 
 def _paid_in_full_later(memo: dict[Any, Any], key: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
-    """The schedule for `key` from one kept for another day of payment in full, or None."""
+    """The schedule for `key` from one kept for another day of payment in full, or from the one
+    kept for the same case unpaid when every action of it comes before that day; or None."""
     for earlier, dates, raw in memo.get(_any_day_paid(key), ()):
         if bisect.bisect_left(dates, paid) == bisect.bisect_left(dates, earlier):
             return tuple([_repaid(a, paid) for a in raw])
-    return None
+    # Unpaid is as if paid in full on a day after every date (the argument above, with a day that
+    # never comes): only where the payments are not read otherwise (key[6]).
+    unpaid = memo.get((key[0], None, *key[2:])) if key[6] is None else None
+    if unpaid is not None:
+        for a in unpaid:
+            if a[1] == "waiting" or (a[2] is not None and a[2] >= paid):
+                return None
+    return unpaid
 
 
 def _any_day_paid(key: tuple[Any, ...]) -> tuple[Any, ...]:
