@@ -357,6 +357,34 @@ def test_a_schedule_paid_in_full_on_one_day_serves_the_days_that_compare_alike()
                 assert json.dumps(evaluate(plan, case).to_dict(), ensure_ascii=False, separators=(",", ":")) == want
 
 
+def test_a_dispute_that_holds_no_action_date_leaves_the_schedule_as_it_was():
+    """Disputes of every length around a due date, resolved or open, with and without a payment in
+    full, after the same case without the dispute was kept: each schedule a used plan takes from
+    the kept one, or computes, equals the one computed alone."""
+    for name in ("no", "se", "rich", "anchors", "waits"):
+        plan, alone = compile(loaded(name)), reference_plan(name)
+        due = D(2026, 3, 1)
+        for extra in ([], [("service_completed", 30)], [("payment", 26)]):
+            def event(kind: str, n: int) -> dict[str, Any]:
+                out = {"type": kind, "date": (due + dt.timedelta(days=n)).isoformat()}
+                return {**out, "amount": "9500.00"} if kind == "payment" else out
+
+            base = {"id": "V", "due_date": due.isoformat(), "amount": "9500.00", "currency": CURRENCY[name],
+                    "events": [event(kind, n) for kind, n in extra]}
+            evaluate(plan, base)
+            for start in range(-12, 60, 4):
+                for length in (0, 1, 3, 8, 20, None):
+                    dispute = [event("dispute_opened", start)]
+                    if length is not None:
+                        dispute.append(event("dispute_resolved", start + length))
+                    case = case_from_data({**base, "events": base["events"] + dispute})
+                    alone.memo.clear()
+                    want = json.dumps(evaluate(alone, case).to_dict(), ensure_ascii=False, separators=(",", ":"))
+                    assert schedule_line(plan, case) == want.encode() + b"\n", (name, extra, start, length)
+                    assert json.dumps(evaluate(plan, case).to_dict(), ensure_ascii=False,
+                                      separators=(",", ":")) == want
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["no", "se"]).flatmap(
     lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=8))))

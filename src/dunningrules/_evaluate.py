@@ -700,7 +700,14 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     if raw is not None:
         return key, raw
     paid_in_full = inputs.paid_in_full
-    if paid_in_full is not None and not inputs.pauses:
+    if inputs.pauses:
+        raw = _paused_in_vain(plan, key, inputs.pauses)
+        if raw is not None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = raw
+            return key, raw
+    elif paid_in_full is not None:
         raw = _paid_in_full_later(memo, key, paid_in_full)
         if raw is not None:
             if len(memo) >= MEMO_LIMIT:
@@ -749,6 +756,27 @@ def _paid_in_full_later(memo: dict[Any, Any], key: tuple[Any, ...], paid: int) -
             if a[1] == "waiting" or (a[2] is not None and a[2] >= paid):
                 return None
     return unpaid
+
+
+def _paused_in_vain(plan: Plan, key: tuple[Any, ...], pauses: list[tuple[int, int]]) -> tuple[Any, ...] | None:
+    """The schedule kept for the same case without its dispute pauses (key[2]) when none of its
+    actions has a date inside one; else None.  A run compares each occurrence's date with the
+    pauses and with nothing else of theirs (`_Run.occurrence`); where no date falls inside one,
+    step by step it does what the run without pauses did.  An action that waits for a step its
+    condition reads had its date compared, and has none to show: such a schedule is not used."""
+    alone = plan.memo.get((key[0], key[1], (), *key[3:]))
+    if alone is not None:
+        listed = plan.listed
+        for a in alone:
+            o = a[2]
+            if o is None:
+                if a[1] == "waiting" and listed[a[0]].when is not None:
+                    return None
+            else:
+                for start, end in pauses:
+                    if start <= o <= end:
+                        return None
+    return alone
 
 
 def _any_day_paid(key: tuple[Any, ...]) -> tuple[Any, ...]:
