@@ -4,8 +4,9 @@ The file is cut into chunks of about `CHUNK_BYTES` (smaller towards its end, see
 `chunk_bounds`); a chunk holds the lines that start in it.
 Each of `jobs` forked processes (which inherit the compiled plan; the caller only watches, so
 that it never holds, nor frees, what the work builds) takes the next chunk not yet taken,
-works it into its output bytes and findings, then waits for its turn: the chunks are written
-one after the other, in file order, straight to the output and error streams' file
+works it into its output bytes and findings, and writes it when its turn comes, working the
+next chunks meanwhile (up to `_HELD` held unwritten): the chunks are written one after the
+other, in file order, straight to the output and error streams' file
 descriptors, each finding in the input counted from the top of the file.  So the output is
 byte for byte what one process writes, whatever the number of processes.
 
@@ -34,6 +35,7 @@ _SMALLEST_CHUNK = 64 << 10  # the last chunks of a file
 _WATCH = 0.05  # seconds between the caller's looks at whether a process has died
 _GRACE = 2.0  # seconds the others get to stop by themselves once one has failed
 _TURN_POLL = 0.0005  # seconds between a waiting process's looks at whose turn it is
+_HELD = 2  # chunks a process may hold worked and unwritten: it works on while another's turn lasts
 
 # A chunk's lines -> (its output, its findings with lines counted from the chunk's first line
 # as line 1, and how many lines it had).
@@ -164,32 +166,47 @@ def _child(*args: Any) -> None:
 def _work(path: str, bounds: list[int], work: Work, shared: _Shared, out_fd: int, err_fd: int, encoding: str,
           name: str, caller: int) -> None:
     chunks = len(bounds) - 1
+    held: list[tuple[int, bytes, list[Finding], int]] = []  # worked, not yet written, in file order
     with open(path, "rb") as f:
-        while True:
+        while True:  # write what has its turn; work the next chunk unless _HELD wait for theirs
             if shared.abort.value or os.getppid() != caller:
                 return
+            while held and shared.turn.value == held[0][0]:
+                _write(held.pop(0), shared, out_fd, err_fd, encoding, name)
+            if len(held) >= _HELD:
+                time.sleep(_TURN_POLL)
+                continue
             with shared.taken.get_lock():
                 k = shared.taken.value
                 shared.taken.value += 1
             if k >= chunks:
-                return
-            output, findings, count = work(chunk_lines(f, bounds[k], bounds[k + 1]))
-            while shared.turn.value != k:
-                if shared.abort.value or os.getppid() != caller:
-                    return
-                time.sleep(_TURN_POLL)
-            try:
-                _write_all(out_fd, output)
-                if findings:
-                    before = shared.lines.value
-                    text = "".join(f"{_in_file(one, name, before)}\n" for one in findings)
-                    _write_all(err_fd, text.encode(encoding, "backslashreplace"))
-                    shared.failed.value = 1
-            except BrokenPipeError:
-                shared.abort.value = _READER_GONE
-                raise
-            shared.lines.value += count
-            shared.turn.value = k + 1
+                break
+            held.append((k, *work(chunk_lines(f, bounds[k], bounds[k + 1]))))
+    while held:  # no chunk left: what is held, each in its turn
+        if shared.abort.value or os.getppid() != caller:
+            return
+        if shared.turn.value == held[0][0]:
+            _write(held.pop(0), shared, out_fd, err_fd, encoding, name)
+        else:
+            time.sleep(_TURN_POLL)
+
+
+def _write(chunk: tuple[int, bytes, list[Finding], int], shared: _Shared, out_fd: int, err_fd: int, encoding: str,
+           name: str) -> None:
+    """Write a chunk whose turn it is, and pass the turn on."""
+    k, output, findings, count = chunk
+    try:
+        _write_all(out_fd, output)
+        if findings:
+            before = shared.lines.value
+            text = "".join(f"{_in_file(one, name, before)}\n" for one in findings)
+            _write_all(err_fd, text.encode(encoding, "backslashreplace"))
+            shared.failed.value = 1
+    except BrokenPipeError:
+        shared.abort.value = _READER_GONE
+        raise
+    shared.lines.value += count
+    shared.turn.value = k + 1
 
 
 def _in_file(finding: Finding, name: str, before: int) -> Finding:
