@@ -681,7 +681,8 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     if quiet and not case.facts and plan.defaults is not None and case.currency == plan.currency:
         # The common case, found before `_fine_facts`: a case in the plan's currency that gives no
         # facts and to which nothing has happened that needs checking (only payments, with their
-        # amounts) has nothing else to check but its due date, which a kept key's passed.
+        # amounts) has nothing else to check but its due date, and a kept schedule's key holds a
+        # due date that passed the check.
         key = _quiet_key(plan, case, plan.defaults)
         raw = memo.get(key)
         if raw is not None:

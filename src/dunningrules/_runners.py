@@ -7,9 +7,10 @@ says looked up once and the dates it computes kept on the plan:
 
 - anchored on the due date, on a planned step, or on an expression of those and events
   (``max(event.service_completed, notice) + 21 days``), resolved by a function made for it;
-- a date outside every dispute pause and before any payment in full (otherwise, and whenever
-  the anchor gives no date, they hand the step to `_Run.occurrence` or `_Run.step`, which say
-  why);
+- a date outside every dispute pause and before any payment in full, or on or after it (then
+  skipped); an anchor step that was skipped (then skipped too, with one action per reason);
+  otherwise (a date inside a pause, an anchor that waits) they hand the step to
+  `_Run.occurrence` or `_Run.step`, which say why;
 - a repeating step without a condition: every occurrence planned, up to its limit.
 
 A schedule no earlier case had (a dispute, a payment in full, a day of service) runs every
