@@ -135,6 +135,9 @@ class Plan:
     default_values: tuple[Any, ...] = ()
     no_events: tuple[None, ...] = ()  # the memo key's events of a case nothing has happened to
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # due date -> (memo key, schedule) of a case that gives no facts and to which nothing it reads
+    # has happened, on a plan that reads no amount and no debtor attribute: found by the due date
+    quiet: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # (due, day) -> Σ rate×days in hundredths of a percent, or why it is unknown (see claims)
     factors: dict[tuple[int, int], int | str] = field(default_factory=dict, compare=False, repr=False)
     fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -678,14 +678,19 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     would otherwise walk them all."""
     memo = plan.memo
     quiet = quiet_events(plan, case, as_of)
-    if quiet and not case.facts and plan.defaults is not None and case.currency == plan.currency:
+    alike = quiet and not case.facts and plan.defaults is not None and case.currency == plan.currency
+    if alike:
         # The common case, found before `_fine_facts`: a case in the plan's currency that gives no
         # facts and to which nothing has happened that needs checking (only payments, with their
         # amounts) has nothing else to check but its due date, and a kept schedule's key holds a
         # due date that passed the check.
+        found = plan.quiet.get(case.due_date)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         key = _quiet_key(plan, case, plan.defaults)
         raw = memo.get(key)
         if raw is not None:
+            _keep_quiet(plan, case, key, raw)
             return key, raw
     facts = _fine_facts(plan, case)
     if facts is None:
@@ -730,7 +735,18 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     raw = memo[key] = tuple(actions)
     if paid_in_full is not None and not inputs.pauses:
         _paid_in_full_kept(memo, key, paid_in_full, raw)
+    elif alike:
+        _keep_quiet(plan, case, key, raw)
     return key, raw
+
+
+def _keep_quiet(plan: Plan, case: Case, key: tuple[Any, ...], raw: tuple[Any, ...]) -> None:
+    """Keep the schedule of a quiet case that gives no facts by its due date alone, where nothing
+    else goes into its key (`_quiet_key`): the plan reads no debtor attribute and no amount."""
+    if not plan.debtor_attrs and not plan.reads_money:
+        if len(plan.quiet) >= MEMO_LIMIT:
+            plan.quiet.clear()
+        plan.quiet[case.due_date] = (key, raw)
 
 
 # A schedule paid in full on day F, without dispute pauses, depends on F only through which of
