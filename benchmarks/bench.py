@@ -101,7 +101,7 @@ class _NoMemo:
 
     def __init__(self, plan):
         self.__dict__.update({f: getattr(plan, f) for f in plan.__dataclass_fields__})
-        self.memo = _Forget()
+        self.memo = self.quiet = _Forget()
 
 
 class _Forget(dict):
