@@ -33,7 +33,7 @@ from dunningrules._rates import RateError
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
-CURRENCY = {"no": "NOK", "se": "SEK", "rich": "NOK", "anchors": "NOK", "waits": "NOK"}
+CURRENCY = {"no": "NOK", "se": "SEK", "rich": "NOK", "anchors": "NOK", "waits": "NOK", "cuts": "NOK"}
 
 # Reads what the memo key has to cover: money, debtor attributes, events as anchors and in
 # conditions, facts of each type; and recurs, counts business days, skips in pauses, charges fees.
@@ -157,7 +157,48 @@ steps:
     at: due + 20 days
     when: watch.planned
 """
-TEXTS = {"rich": RICH, "anchors": ANCHORS, "waits": WAITS}
+# Steps that a payment in full cuts from the unpaid schedule (`_evaluate._cut_at`), one of them
+# anchored back in time, on a step dated after it.
+CUTS = """\
+dunningrules: 1
+id: cuts-speed
+version: "1"
+title: Simple steps, one anchored back in time
+jurisdiction: "NO"
+currency: NOK
+language: nb
+calendar: {country: "NO"}
+rates: rates.yaml
+interest: {table: late_interest}
+facts:
+  quiet: {type: boolean, default: false}
+steps:
+  - id: r1
+    action: reminder
+    at: due + 14 days
+    deadline: {after: 10 business days}
+    fee: {kind: reminder, rate: inkassosats, fraction: 1/20}
+  - id: notice
+    action: debt_collection_notice
+    at: r1.deadline + 1 day
+    deadline: {after: 14 days, roll: none}
+  - id: early
+    action: reminder
+    at: notice - 6 days
+    when: not facts.quiet
+    fee: {kind: reminder, rate: inkassosats, fraction: 1/20}
+  - id: link
+    action: creditor_status_link
+    at: notice
+  - id: demand
+    action: payment_demand
+    at: notice.deadline + 1 day
+  - id: after-early
+    action: x-note
+    at: early + 2 days
+"""
+
+TEXTS = {"rich": RICH, "anchors": ANCHORS, "waits": WAITS, "cuts": CUTS}
 
 
 @lru_cache(maxsize=None)
@@ -354,6 +395,29 @@ def test_a_schedule_paid_in_full_on_one_day_serves_the_days_that_compare_alike()
                 alone.memo.clear()
                 want = json.dumps(evaluate(alone, case).to_dict(), ensure_ascii=False, separators=(",", ":"))
                 assert schedule_line(plan, case) == want.encode() + b"\n", (name, due, day)
+                assert json.dumps(evaluate(plan, case).to_dict(), ensure_ascii=False, separators=(",", ":")) == want
+
+
+def test_a_payment_in_full_cuts_the_kept_unpaid_schedule_as_a_run_would():
+    """Each day of payment in full around a due date, with only the same case unpaid kept before
+    it (no other day's schedule to derive from): the schedule a used plan derives equals the one
+    computed alone, on plans it cuts (`_evaluate._cut_at`) and plans it does not."""
+    for name in ("no", "cuts", "se", "rich", "waits"):
+        plan, alone = compile(loaded(name)), reference_plan(name)
+        for due, facts in ((D(2026, 3, 1), {}), (D(2025, 12, 19), {}), (D(2026, 3, 1), {"quiet": True})):
+            if facts and name != "cuts":
+                continue
+            unpaid = {"id": "C", "due_date": due.isoformat(), "amount": "9500.00", "currency": CURRENCY[name],
+                      "facts": facts}
+            for day in range(-12, 80, 1):
+                plan.memo.clear()
+                plan.quiet.clear()
+                evaluate(plan, unpaid)
+                case = case_from_data({**unpaid, "events": [
+                    {"type": "payment", "date": (due + dt.timedelta(days=day)).isoformat(), "amount": "9500.00"}]})
+                alone.memo.clear()
+                want = json.dumps(evaluate(alone, case).to_dict(), ensure_ascii=False, separators=(",", ":"))
+                assert schedule_line(plan, case) == want.encode() + b"\n", (name, due, facts, day)
                 assert json.dumps(evaluate(plan, case).to_dict(), ensure_ascii=False, separators=(",", ":")) == want
 
 

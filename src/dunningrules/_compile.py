@@ -134,6 +134,9 @@ class Plan:
     defaults: Mapping[str, Any] | None = None
     default_values: tuple[Any, ...] = ()
     no_events: tuple[None, ...] = ()  # the memo key's events of a case nothing has happened to
+    # Every step anchored on the due date or one other step, not repeating, its condition (if
+    # any) reading no step: a payment in full cuts the unpaid schedule (see _evaluate._cut_at)
+    simple_steps: bool = False
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # due date -> (memo key, schedule) of a case that gives no facts and to which nothing it reads
     # has happened, on a plan that reads no amount and no debtor attribute: found by the due date
@@ -584,6 +587,8 @@ class _Compiler:
             defaults=None if any(f.required for f in facts) else MappingProxyType({f.name: f.default for f in facts}),
             default_values=tuple(f.default for f in facts),
             no_events=(None,) * len(events),
+            simple_steps=all(p.at.kind in ("due", "step_date", "step_deadline") and p.repeat_every is None
+                             and not p.when_steps for p in plans),  # type: ignore[union-attr]
         )
 
 

@@ -714,7 +714,7 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
             memo[key] = raw
             return key, raw
     elif paid_in_full is not None:
-        raw = _paid_in_full_later(memo, key, paid_in_full)
+        raw = _paid_in_full_later(plan, key, paid_in_full)
         if raw is not None:
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
@@ -759,20 +759,69 @@ def _keep_quiet(plan: Plan, case: Case, key: tuple[Any, ...], raw: tuple[Any, ..
 # not in the schedule.  tests/test_speed_equivalence.py compares such schedules with a fresh
 # plan's over many days of payment.
 
-def _paid_in_full_later(memo: dict[Any, Any], key: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
+def _paid_in_full_later(plan: Plan, key: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
     """The schedule for `key` from one kept for another day of payment in full, or from the one
-    kept for the same case unpaid when every action of it comes before that day; or None."""
+    kept for the same case unpaid: itself when every action of it comes before that day, else
+    cut there (`_cut_at`); or None."""
+    memo = plan.memo
     for earlier, dates, raw in memo.get(_any_day_paid(key), ()):
         if bisect.bisect_left(dates, paid) == bisect.bisect_left(dates, earlier):
             return tuple([_repaid(a, paid) for a in raw])
     # Unpaid is as if paid in full on a day after every date (the argument above, with a day that
     # never comes): only where the payments are not read otherwise (key[6]).
     unpaid = memo.get((key[0], None, *key[2:])) if key[6] is None else None
-    if unpaid is not None:
-        for a in unpaid:
-            if a[1] == "waiting" or (a[2] is not None and a[2] >= paid):
+    if unpaid is None:
+        return None
+    later = False
+    for a in unpaid:
+        if a[1] == "waiting":
+            return None
+        if a[2] is not None and a[2] >= paid:
+            later = True
+    if not later:
+        return unpaid
+    return _cut_at(plan, unpaid, paid) if plan.simple_steps else None
+
+
+def _cut_at(plan: Plan, unpaid: tuple[Any, ...], paid: int) -> tuple[Any, ...] | None:
+    """The schedule of a case paid in full on `paid`, from the same case's unpaid one (none of
+    whose actions waits), on a plan of `simple_steps`; None where it cannot be told so.
+
+    The run paid in full goes step by step as the unpaid run did, until a step's date is on or
+    after `paid`: that step is skipped (with the day; `_Run.occurrence` looks at the day before
+    the condition), and so is every step anchored on a skipped one (with the anchor's reason).
+    The planned actions kept are then those of the unpaid schedule dated before `paid`, which
+    `_limit_fee_counts` counts alike, unless a step dated before `paid` loses its anchor (an
+    offset back in time): there the run says it."""
+    listed = plan.listed
+    mine = [None] * len(listed)
+    for a in unpaid:
+        mine[a[0]] = a
+    status: list[str | None] = [None] * len(listed)
+    out = []
+    for sp in plan.steps:
+        idx = sp.index
+        a = mine[idx]
+        at = sp.at
+        if at.kind != "due" and status[at.ref] != "planned":  # type: ignore[index]
+            if a[2] is None and a[1] == "skipped":  # skipped for its anchor when unpaid, too
+                out.append((_sort_key(None, idx, None), a))
+            elif a[2] is not None and a[2] < paid:
                 return None
-    return unpaid
+            else:
+                out.append((_sort_key(None, idx, None), (idx, "skipped", None, None, None, (
+                    "blocked", sp.at_text, f"skipped: anchor step {listed[at.ref].id} was skipped"), None)))  # type: ignore[index]
+            status[idx] = "skipped"
+        elif a[2] is not None and a[2] >= paid:
+            why = a[5]
+            out.append((_sort_key(a[2], idx, None), (idx, "skipped", a[2], None, None,
+                                                      ("at", why[1], why[2], None, paid, "paid", 0), None)))
+            status[idx] = "skipped"
+        else:
+            out.append((_sort_key(a[2], idx, None), a))
+            status[idx] = a[1]
+    out.sort()
+    return tuple([a for _, a in out])
 
 
 def _paused_in_vain(plan: Plan, key: tuple[Any, ...], pauses: list[tuple[int, int]]) -> tuple[Any, ...] | None:
