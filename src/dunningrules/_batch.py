@@ -200,7 +200,7 @@ def read_line(line: bytes | str) -> LineCase | None:
     models, so that a case id read here is written back without escaping (see schedule_line).
     msgspec refuses what json refuses here (NaN, Infinity, invalid UTF-8) and reads a duplicated
     key as json does (the last one counts)."""
-    if (b"\\" if line.__class__ is bytes else "\\") in line:
+    if (92 in line) if line.__class__ is bytes else ("\\" in line):  # 92: a backslash (a byte found by memchr)
         return None
     try:
         case = _decode(line)
