@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dunningrules import Plan, compile, evaluate, load_ruleset
-from dunningrules._batch import schedule_line
+from dunningrules._batch import read_line, schedule_line
 from dunningrules._cli import run
 from dunningrules._evaluate import _rate_days, _rate_days_or_why, case_from_data
 from dunningrules._errors import CaseError
@@ -333,7 +333,6 @@ def test_cases_that_share_their_due_dates_schedule_are_written_as_a_fresh_plan_w
     """After a case nothing has happened to, cases on the same due date that give no facts and had only
     payments short of their amount take its schedule from one look-up (`_batch._due_alone`); a
     payment in full, a dispute, a given fact, another event or an as_of does not."""
-    from dunningrules._batch import read_line
 
     plan = compile(loaded("no"))
     base = {"id": "L-1", "due_date": "2026-03-20", "amount": "9500.00", "currency": "NOK"}
@@ -358,6 +357,23 @@ def test_cases_that_share_their_due_dates_schedule_are_written_as_a_fresh_plan_w
                 continue
             assert schedule_line(plan, read_line(json.dumps(data)), as_of) == want  # type: ignore[arg-type]
             assert schedule_line(plan, case_from_data(data), as_of) == want
+
+
+def test_a_due_dates_line_is_not_given_to_a_case_whose_amount_a_condition_reads(tmp_path: Path):
+    """Cases on one due date, nothing happened to them, whose amounts a condition reads differently:
+    each line is its own (the due date's line is shared only where the plan reads no amount)."""
+    (tmp_path / "money.yaml").write_text(
+        'dunningrules: 1\nid: money\nversion: "1"\ntitle: Reads the amount\njurisdiction: "NO"\n'
+        'currency: NOK\nlanguage: nb\ncalendar: {country: "NO"}\nsteps:\n  - id: r1\n    action: reminder\n'
+        '    at: due + 14 days\n    when: outstanding > 500\n', encoding="utf-8")
+    ruleset = load_ruleset(tmp_path / "money.yaml")
+    plan = compile(ruleset)
+    for amount in ("100.00", "9500.00", "100.00"):
+        data = {"id": "M", "due_date": "2026-03-02", "amount": amount, "currency": "NOK"}
+        alone = compile(ruleset)
+        want = json.dumps(evaluate(alone, data).to_dict(), ensure_ascii=False, separators=(",", ":"))
+        assert schedule_line(plan, read_line(json.dumps(data))) == want.encode() + b"\n"  # type: ignore[arg-type]
+        assert (b'"status":"planned"' in want.encode()) is (amount == "9500.00")
 
 
 def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_their_own_day():
@@ -550,7 +566,6 @@ def case_lines(draw: Any) -> str:
 def test_a_line_read_without_the_models_is_what_the_models_read(line):
     from pydantic import ValidationError
 
-    from dunningrules._batch import read_line
     from dunningrules._model import Case
 
     fast = read_line(line)
@@ -566,7 +581,6 @@ def test_a_line_read_without_the_models_is_what_the_models_read(line):
 def test_a_whole_number_amount_has_at_most_sixteen_digits_on_either_path():
     from pydantic import ValidationError
 
-    from dunningrules._batch import read_line
     from dunningrules._model import Case
 
     for amount, ok in ((10**16 - 1, True), (10**16, False), (10**18 - 1, False)):
@@ -581,7 +595,6 @@ def test_a_whole_number_amount_has_at_most_sixteen_digits_on_either_path():
 
 
 def test_plain_lines_are_read_without_the_models():
-    from dunningrules._batch import read_line
 
     line = json.dumps({"id": "L-1", "due_date": "2026-04-01", "amount": "9500.00", "currency": "NOK",
                        "debtor": {"name": "Kari", "language": "nb"}, "facts": {"eviction_warning_opt_out": False},

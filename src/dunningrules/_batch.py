@@ -100,10 +100,10 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
 def _due_alone(plan: Plan, case: Case | LineCase, as_of: dt.date | None) -> tuple[dt.date, str] | None:
     """(due date, currency) when the case's schedule is its due date's alone, which its line is
     then kept by; else None.  So it is when the plan has a default for every fact and reads no
-    debtor attribute, and the case gives no facts and nothing has happened to it that its
+    debtor attribute and no amount, and the case gives no facts and nothing has happened to it that its
     schedule reads (`_evaluate.quiet_events`).  The first case of a due date and currency takes
     the whole path, which checks them."""
-    if (as_of is not None or plan.defaults is None or plan.debtor_attrs or case.facts
+    if (as_of is not None or plan.defaults is None or plan.debtor_attrs or plan.reads_money or case.facts
             or not quiet_events(plan, case, None)):
         return None
     return (case.due_date, case.currency)
