@@ -376,6 +376,39 @@ def test_a_due_dates_line_is_not_given_to_a_case_whose_amount_a_condition_reads(
         assert (b'"status":"planned"' in want.encode()) is (amount == "9500.00")
 
 
+def test_near_the_calendars_end_the_compiled_steps_fail_only_where_the_general_path_does(tmp_path: Path):
+    """A deadline or a repeat's first date past the last calendar year: a step that is not planned
+    (its condition is false, the claim is paid) or a repeat after its limit never reaches them, on
+    the compiled steps as on the general path; a planned one gives the same error on both."""
+    head = ('dunningrules: 1\nid: edge\nversion: "1"\ntitle: Near the end\njurisdiction: "NO"\n'
+            'currency: NOK\nlanguage: nb\ncalendar: {country: "NO"}\nfacts:\n  skip: {type: boolean, default: false}\n')
+    texts = {
+        "deadline": head + "steps:\n  - id: r1\n    action: reminder\n    at: due + 14 days\n"
+                           "    when: not facts.skip\n    deadline: {after: 30 days}\n",
+        "repeat": head + "steps:\n  - id: watch\n    action: long_term_monitoring\n    at: due + 1 month\n"
+                         "    repeat: {every: 1 month, until: event.moved_out + 1 day, max: 3}\n"
+                         "  - id: nudge\n    action: reminder\n    at: due + 20 days\n",
+    }
+    base = {"id": "E", "due_date": "2100-12-01", "amount": "100.00", "currency": "NOK"}
+    variants = [{}, {"facts": {"skip": True}}, {"events": [{"type": "payment", "date": "2100-12-05", "amount": "100.00"}]},
+                {"due_date": "2100-12-20", "events": [{"type": "moved_out", "date": "2026-04-17"}]}]
+
+    def outcome(plan: Plan, data: dict[str, Any]) -> Any:
+        try:
+            return json.dumps(evaluate(plan, data).to_dict())
+        except CaseError as e:
+            return [(f.code, f.message) for f in e.findings]
+
+    for name, text in texts.items():
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        ruleset = load_ruleset(tmp_path / f"{name}.yaml")
+        for variant in variants:
+            general = compile(ruleset)
+            general.runners.extend((lambda run, sp=sp: run.step(sp)) for sp in general.steps)
+            data = {**base, **variant}
+            assert outcome(compile(ruleset), data) == outcome(general, data), (name, variant)
+
+
 def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_their_own_day():
     plan = compile(loaded("no"))
     # Paid before the notice and the warning (Tue 7 Apr): both skipped, each day its own reason.

@@ -162,7 +162,8 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
             if len(planned) >= MEMO_LIMIT:
                 planned.clear()
-            found = planned[anchor] = (*dates, pair_for(run, *dates) if by_anchor else None)
+            found = planned[anchor] = (*dates, None)  # the pair once the step is planned: its
+            # deadline may be past the calendar's end, which only a planned step's date must face
         raw, o, pair = found
         if run.pauses or run.paid_in_full is not None:
             # `_Run.occurrence` decides a date inside a dispute pause; any other date it plans
@@ -190,12 +191,16 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
                 return
         if pair is None:
-            key = (anchor, run.due, needs and run.scope.facts.get(needs) is True)
-            pair = made.get(key)
-            if pair is None:
-                if len(made) >= MEMO_LIMIT:
-                    made.clear()
-                pair = made[key] = pair_for(run, raw, o)
+            if by_anchor:
+                pair = pair_for(run, raw, o)
+                planned[anchor] = (raw, o, pair)
+            else:
+                key = (anchor, run.due, needs and run.scope.facts.get(needs) is True)
+                pair = made.get(key)
+                if pair is None:
+                    if len(made) >= MEMO_LIMIT:
+                        made.clear()
+                    pair = made[key] = pair_for(run, raw, o)
         statuses = run.statuses
         if statuses[idx] != "planned":
             statuses[idx] = "planned"
@@ -238,6 +243,9 @@ def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         dates = repeats.get((anchor, 0))
         if dates is None:
             base = _shift(anchor, offsets, cal)
+            if base > until:  # compared before it is rolled, as `_Run.step` does
+                run.step(sp)  # skipped: after the repeat limit
+                return
             dates = repeats[(anchor, 0)] = (base, cal.roll_ordinal(base, roll))
         if dates[0] > until:
             run.step(sp)  # skipped: after the repeat limit
