@@ -381,6 +381,19 @@ def _quiet_key(plan: Plan, case: Case, facts: Mapping[str, Any]) -> tuple[Any, .
             (case.amount, ()) if plan.reads_money else None)
 
 
+def anchor_skipped(step_id: str) -> str:
+    """Why a step anchored on a skipped step is skipped too (its reason; one wording for the
+    general path, the compiled steps and `_cut_at`)."""
+    return f"skipped: anchor step {step_id} was skipped"
+
+
+def paid_skip(idx: int, raw: int, rolled: int, paid: int) -> tuple[int, tuple[Any, ...]]:
+    """The (sort key, action) of step `idx`'s occurrence dated `rolled` (from `raw`), on or after
+    the day the claim was paid in full and inside no pause, as `_Run.occurrence` emits it."""
+    return (rolled * 1_000_000 + idx) * 1000, (idx, "skipped", rolled, None, None,
+                                               ("at", raw, rolled, None, paid, "paid", 0), None)
+
+
 # Actions are sorted by date (waiting ones, which have none, last), then by the ruleset's order
 # of steps, then by occurrence: one integer per action (occurrences are at most 600, see Repeat).
 _LAST = 10**7  # after every ordinal (date.max is 3,652,059)
@@ -424,7 +437,7 @@ class _Run:
                 step_id = self.plan.listed[idx].id
                 if status == "waiting":
                     return _Blocked("waiting", f"waiting for step {step_id}")
-                return _Blocked("skipped", f"skipped: anchor step {step_id} was skipped")
+                return _Blocked("skipped", anchor_skipped(step_id))
             o = (self.dates if kind == "step_date" else self.deadlines)[idx]  # type: ignore[assignment]
         elif kind == "event":
             first = self.scope.first_event.get(dp.ref)  # type: ignore[arg-type]
@@ -708,18 +721,11 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     paid_in_full = inputs.paid_in_full
     if inputs.pauses:
         raw = _paused_in_vain(plan, key, inputs.pauses)
-        if raw is not None:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = raw
-            return key, raw
     elif paid_in_full is not None:
         raw = _paid_in_full_later(plan, key, paid_in_full)
-        if raw is not None:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = raw
-            return key, raw
+    if raw is not None:  # derived from a kept schedule
+        _memoise(memo, key, raw)
+        return key, raw
     run = _Run(plan, case, inputs, facts)
     try:
         for run_step in _runners(plan):
@@ -730,14 +736,19 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
     actions = [a for _, a in run.actions]
     if plan.counts_fees:
         actions = _limit_fee_counts(plan, actions)
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    raw = memo[key] = tuple(actions)
+    raw = tuple(actions)
+    _memoise(memo, key, raw)
     if paid_in_full is not None and not inputs.pauses:
         _paid_in_full_kept(memo, key, paid_in_full, raw)
     elif alike:
         _keep_quiet(plan, case, key, raw)
     return key, raw
+
+
+def _memoise(memo: dict[Any, Any], key: tuple[Any, ...], raw: tuple[Any, ...]) -> None:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = raw
 
 
 def _keep_quiet(plan: Plan, case: Case, key: tuple[Any, ...], raw: tuple[Any, ...]) -> None:
@@ -810,12 +821,10 @@ def _cut_at(plan: Plan, unpaid: tuple[Any, ...], paid: int) -> tuple[Any, ...] |
                 return None
             else:
                 out.append((_sort_key(None, idx, None), (idx, "skipped", None, None, None, (
-                    "blocked", sp.at_text, f"skipped: anchor step {listed[at.ref].id} was skipped"), None)))  # type: ignore[index]
+                    "blocked", sp.at_text, anchor_skipped(listed[at.ref].id)), None)))  # type: ignore[index]
             status[idx] = "skipped"
         elif a[2] is not None and a[2] >= paid:
-            why = a[5]
-            out.append((_sort_key(a[2], idx, None), (idx, "skipped", a[2], None, None,
-                                                      ("at", why[1], why[2], None, paid, "paid", 0), None)))
+            out.append(paid_skip(idx, a[5][1], a[2], paid))
             status[idx] = "skipped"
         else:
             out.append((_sort_key(a[2], idx, None), a))

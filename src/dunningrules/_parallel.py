@@ -167,28 +167,22 @@ def _work(path: str, bounds: list[int], work: Work, shared: _Shared, out_fd: int
           name: str, caller: int) -> None:
     chunks = len(bounds) - 1
     held: list[tuple[int, bytes, list[Finding], int]] = []  # worked, not yet written, in file order
+    left = True  # chunks may be left to take
     with open(path, "rb") as f:
-        while True:  # write what has its turn; work the next chunk unless _HELD wait for theirs
+        while left or held:  # write what has its turn; work the next chunk unless _HELD wait
             if shared.abort.value or os.getppid() != caller:
                 return
             while held and shared.turn.value == held[0][0]:
                 _write(held.pop(0), shared, out_fd, err_fd, encoding, name)
-            if len(held) >= _HELD:
+            if left and len(held) < _HELD:
+                with shared.taken.get_lock():
+                    k = shared.taken.value
+                    shared.taken.value += 1
+                left = k < chunks
+                if left:
+                    held.append((k, *work(chunk_lines(f, bounds[k], bounds[k + 1]))))
+            elif held:
                 time.sleep(_TURN_POLL)
-                continue
-            with shared.taken.get_lock():
-                k = shared.taken.value
-                shared.taken.value += 1
-            if k >= chunks:
-                break
-            held.append((k, *work(chunk_lines(f, bounds[k], bounds[k + 1]))))
-    while held:  # no chunk left: what is held, each in its turn
-        if shared.abort.value or os.getppid() != caller:
-            return
-        if shared.turn.value == held[0][0]:
-            _write(held.pop(0), shared, out_fd, err_fd, encoding, name)
-        else:
-            time.sleep(_TURN_POLL)
 
 
 def _write(chunk: tuple[int, bytes, list[Finding], int], shared: _Shared, out_fd: int, err_fd: int, encoding: str,

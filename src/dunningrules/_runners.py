@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ._compile import DatePlan, Plan, StepPlan
-from ._evaluate import _LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift
+from ._evaluate import _LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift, anchor_skipped, paid_skip
 
 Runner = Callable[[_Run], None]
 Resolver = Callable[[_Run], Any]  # a run -> an ordinal, or a _Blocked
@@ -64,7 +64,7 @@ def _resolver(dp: DatePlan, listed: tuple[StepPlan, ...], with_offsets: bool = T
             if status != "planned":
                 if status == "waiting":
                     return _Blocked("waiting", f"waiting for step {step_id}")
-                return _Blocked("skipped", f"skipped: anchor step {step_id} was skipped")
+                return _Blocked("skipped", anchor_skipped(step_id))
             return (run.dates if of_date else run.deadlines)[idx]
     elif kind == "event":
         name = dp.ref
@@ -106,20 +106,19 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     # kept with its sort key (see `_Run.occurrence`), as a run lists it.
     needs = fee.rule.requires_fact if fee is not None else None
     by_anchor = fee is None or (from_due and not needs)
-    skipped_why = None if ref is None or from_due or resolve is not None else (
-        f"skipped: anchor step {listed[ref].id} was skipped")  # as `_Run.resolve` says it
+    skipped_why = None if ref is None or from_due or resolve is not None else anchor_skipped(listed[ref].id)
     # anchor -> (raw date, rolled date, the (sort key, action) pair when it depends on the anchor alone)
     planned: dict[Any, tuple[int, int, tuple[int, tuple[Any, ...]] | None]] = {}
     made: dict[Any, tuple[int, tuple[Any, ...]]] = {}  # (anchor, due, fact) -> pair, for the other fees
     # A step whose anchor step was skipped is skipped, with the same action in every schedule
     # (`_Run.step`'s reason for a skipped anchor): made once per reason.
-    anchor_skipped: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    skipped_pairs: dict[str, tuple[int, tuple[Any, ...]]] = {}
     at_text, no_anchor = sp.at_text, ((_LAST * 1_000_000 + idx) * 1000)  # _sort_key of an action with no date
 
     def skipped(run: _Run, why: str) -> None:
-        pair = anchor_skipped.get(why)
+        pair = skipped_pairs.get(why)
         if pair is None:
-            pair = anchor_skipped[why] = (no_anchor, (idx, "skipped", None, None, None, ("blocked", at_text, why), None))
+            pair = skipped_pairs[why] = (no_anchor, (idx, "skipped", None, None, None, ("blocked", at_text, why), None))
         run.statuses[idx] = "skipped"  # the step's first action: its status was None
         run.actions.append(pair)
 
@@ -172,8 +171,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             full = run.paid_in_full
             if full is not None and o >= full:
                 run.statuses[idx] = "skipped"  # the step's first action: its status was None
-                run.actions.append(((o * 1_000_000 + idx) * 1000,  # _sort_key
-                                    (idx, "skipped", o, None, None, ("at", raw, o, None, full, "paid", 0), None)))
+                run.actions.append(paid_skip(idx, raw, o, full))
                 return
             for start, end in run.pauses:
                 if start <= o <= end:
