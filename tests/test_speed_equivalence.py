@@ -676,3 +676,30 @@ def test_a_kept_schedule_is_never_given_to_a_case_that_evaluate_must_refuse():
                 {"events": [{"type": "dispute_resolved", "date": "2026-03-25"}]}):
         with pytest.raises(CaseError):
             evaluate(plan, {**base, **bad})
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("currency", "nok"), ("currency", "NOKK"), ("currency", "NO"), ("currency", "ÅÅÅ"), ("currency", "NOK"),
+    ("language", "NB"), ("language", "nob"), ("language", "n"), ("language", "øx"), ("language", "en"),
+    ("type", "Payment"), ("type", ""), ("type", "1x"), ("type", "a-b"), ("type", "x" * 65), ("type", "x_1"),
+])
+def test_codes_and_event_types_read_without_the_models_are_those_the_models_take(field, value):
+    # read_line checks these against their patterns once per distinct value, then by set look-up:
+    # the second reading of a value must agree with the first, and both with the models.
+    from pydantic import ValidationError
+
+    from dunningrules._model import Case
+
+    data: dict[str, Any] = {"id": "L-1", "due_date": "2026-04-01", "amount": "9500.00", "currency": "NOK",
+                            "debtor": {"name": "Kari", "language": "nb"},
+                            "events": [{"type": "payment", "date": "2026-04-08", "amount": "5.00"}]}
+    target = data if field == "currency" else data["debtor"] if field == "language" else data["events"][0]
+    target[field] = value
+    line = json.dumps(data, ensure_ascii=False)
+    try:
+        Case.model_validate_json(line)
+        ok = True
+    except ValidationError:
+        ok = False
+    for _ in range(2):
+        assert (read_line(line) is not None) is ok
