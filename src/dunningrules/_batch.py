@@ -37,7 +37,7 @@ from msgspec import Meta
 
 from ._compile import Plan
 from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, paid_at, quiet_events, reason_text
-from ._model import Case
+from ._model import CURRENCY_PATTERN, EVENT_TYPE_PATTERN, LANGUAGE_PATTERN, Case
 from ._money import ledger_cents, ledger_events
 from ._schedule import human_date, iso_date
 
@@ -189,20 +189,20 @@ class LineCase(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _decode = msgspec.json.Decoder(LineCase).decode
 
 # The codes and event types of a batch are a handful of strings, repeated on every line: each
-# is checked against its pattern (the models') once and then found in a set, where msgspec would
-# call the pattern on every line (a third of reading one).  Each set stops growing at `_MOST_KEPT`.
-_CURRENCY = re.compile(r"[A-Z]{3}").fullmatch
-_LANGUAGE = re.compile(r"[a-z]{2}").fullmatch
-_EVENT_TYPE = re.compile(r"[a-z][a-z0-9_]*").fullmatch
+# is checked against the models' pattern once and then found in a set, where msgspec would call
+# the pattern on every line (a third of reading one).  Each set stops growing at `_MOST_KEPT`.
+_CURRENCY = re.compile(CURRENCY_PATTERN).fullmatch
+_LANGUAGE = re.compile(LANGUAGE_PATTERN).fullmatch
+_EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN).fullmatch
 _MOST_KEPT = 1_000
 _currencies: set[str] = set()
 _languages: set[str] = set()
 _event_types: set[str] = set()
 
 
-def _well_formed(value: str, kept: set[str], pattern: Callable[[str], Any]) -> bool:
-    if value in kept:
-        return True
+def _newly_well_formed(value: str, kept: set[str], pattern: Callable[[str], Any]) -> bool:
+    """Whether a value not in `kept` matches its pattern; kept if so (read_line looks in `kept`
+    first, without a call)."""
     if pattern(value) is None:
         return False
     if len(kept) < _MOST_KEPT:
@@ -217,7 +217,7 @@ def read_line(line: bytes | str) -> LineCase | None:
     What this accepts is a part of what the models accept, with the values they would give
     (tests/test_speed_equivalence.py): msgspec decodes and checks the line against `LineCase`,
     each field's length and pattern as the models have them (currency, language and event
-    type here, see `_well_formed`), dates YYYY-MM-DD; amounts are plain decimal strings or
+    type here, see `_newly_well_formed`), dates YYYY-MM-DD; amounts are plain decimal strings or
     whole numbers, facts true, false or null (the models read a string fact that looks like a
     number as a number).  Lines with a backslash escape are left to the models, so that a case
     id read here is written back without escaping (see schedule_line).  msgspec refuses what
@@ -229,18 +229,18 @@ def read_line(line: bytes | str) -> LineCase | None:
         case = _decode(line)
     except (msgspec.MsgspecError, UnicodeEncodeError):  # the latter: a str with lone surrogates
         return None
-    if case.currency not in _currencies and not _well_formed(case.currency, _currencies, _CURRENCY):
+    if case.currency not in _currencies and not _newly_well_formed(case.currency, _currencies, _CURRENCY):
         return None
     debtor = case.debtor
     if (debtor is not None and debtor.language is not None and debtor.language not in _languages
-            and not _well_formed(debtor.language, _languages, _LANGUAGE)):
+            and not _newly_well_formed(debtor.language, _languages, _LANGUAGE)):
         return None
     # Decimal reads a checked amount exactly as the models do; a zero one is refused here.
     amount = case.amount = Decimal(case.amount)  # type: ignore[assignment]
     if not amount:
         return None
     for event in case.events:
-        if event.type not in _event_types and not _well_formed(event.type, _event_types, _EVENT_TYPE):
+        if event.type not in _event_types and not _newly_well_formed(event.type, _event_types, _EVENT_TYPE):
             return None
         if event.amount is not None:
             amount = event.amount = Decimal(event.amount)  # type: ignore[assignment]

@@ -60,6 +60,11 @@ RECIPIENTS: tuple[str, ...] = (
 )
 ROLLS = Literal["following", "preceding", "modified_following", "none"]
 CUSTOM = r"^x-[a-z][a-z0-9_-]*$"
+# The patterns of currency and language codes and of event types (the JSON Lines path reads a case's
+# with them too, see _batch.read_line).
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]*$"
 Custom = Annotated[str, StringConstraints(pattern=CUSTOM)]
 
 Identifier = Annotated[
@@ -214,7 +219,7 @@ class Ruleset(_Model):
     title: ShortText
     description: LongText | None = None
     jurisdiction: Literal["NO", "SE", "DK", "FI"]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
     language: Literal["nb", "nn", "sv", "da", "fi", "en"]
     calendar: Calendar
     parameters: dict[Identifier, Decimal | int | bool | str] = {}
@@ -300,7 +305,7 @@ name) and `steps` (merged by step id, see StepPatch).""",
 
 # --------------------------------------------------------------------------- case
 
-EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+EventType = Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN, max_length=64)]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -367,7 +372,7 @@ class Debtor(_Model):
 
     model_config = ConfigDict(frozen=True, extra="allow")
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+    language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] | None = None
     kind: Literal["person", "organisation"] = "person"
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -388,7 +393,7 @@ class Case(_Model):
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     due_date: IsoDate
     amount: Amount
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
     debtor: Debtor | None = None
     creditor: Creditor | None = None
     """The landlord of this tenancy, when it is not the ruleset's `creditor`."""
