@@ -60,13 +60,13 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
-    meta,
     nodes,
     pass_context,
 )
 from jinja2 import filters as _jf
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateError, TemplateRuntimeError
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 from jinja2.utils import missing as _MISSING
@@ -411,6 +411,19 @@ def _unchanged(filename: str) -> Callable[[], bool]:
 
 
 class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``~`` size-checked.  It also notes the names the template reads from its
+    context, which ``meta.find_undeclared_variables`` would find in a second pass over the tree."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_names: set[str] = set()
+
+    def enter_frame(self, frame: Any) -> None:  # what meta.TrackingCodeGenerator notes, as it notes it
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == VAR_LOAD_RESOLVE and param not in self.environment.globals:
+                self.read_names.add(param)
+
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:  # ``a ~ b``: size-checked
         self.write("environment.checked_concat((")
         for arg in node.nodes:
@@ -451,6 +464,7 @@ class _Environment(ImmutableSandboxedEnvironment):
             auto_reload=True,
         )
         self.filters = _all_filters()
+        self.read_names: set[str] = set()  # of the last template compiled (see _generate)
         self.globals = {"range": _range, "namespace": Namespace}
 
     # names relative to the including file's folder, like file paths
@@ -459,13 +473,26 @@ class _Environment(ImmutableSandboxedEnvironment):
             return template
         return posixpath.normpath(posixpath.join(posixpath.dirname(parent), template))
 
-    def compile(self, source: Any, name: str | None = None, filename: str | None = None,
-                raw: bool = False, defer_init: bool = False) -> Any:
-        if isinstance(source, str):
-            source = self.parse(source, name, filename)
-        for loop in source.find_all(nodes.For):
-            loop.iter = nodes.Filter(loop.iter, "_iterations", [], [], None, None, lineno=loop.iter.lineno)
-        return super().compile(source, name, filename, raw, defer_init)
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
+                  defer_init: bool = False) -> str:
+        """As Jinja's (`jinja2.compiler.generate`), keeping the names the template reads from its
+        context in `read_names`."""
+        if not isinstance(source, nodes.Template):
+            raise TypeError("Can't compile non template nodes")
+        # Each loop iterates through _iterations while the code is written (the generator looks
+        # for the filters a template uses before it writes any), and the tree is then given back
+        # as the author wrote it, its constants folded, for the checks that read it.
+        loops = [(loop, loop.iter) for loop in source.find_all(nodes.For)]
+        for loop, iterable in loops:
+            loop.iter = nodes.Filter(iterable, "_iterations", [], [], None, None, lineno=iterable.lineno)
+        try:
+            generator = _CodeGenerator(self, name, filename, defer_init=defer_init, optimized=self.optimized)
+            generator.visit(source)
+        finally:
+            for loop, iterable in loops:
+                loop.iter = iterable
+        self.read_names = generator.read_names
+        return generator.stream.getvalue()  # type: ignore[no-any-return]
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, (str, bytes, bytearray)) and attr in _BLOCKED_TEXT_METHODS:
@@ -787,16 +814,19 @@ def _descendants(root: nodes.Node) -> list[nodes.Node]:
     return out
 
 
-def _static_findings(env: _Environment, name: str, path: str, source: str, ast: nodes.Template) -> list[Finding]:
+def _static_findings(env: _Environment, name: str, path: str, source: str, ast: nodes.Template,
+                     read_names: set[str]) -> list[Finding]:
+    """The findings in a template's tree as compiling it left it (constants folded where the code
+    generator folds them: a constant part holds nothing these checks look for), with the
+    names its code reads from the context (`_CodeGenerator.read_names`)."""
     out: list[Finding] = []
 
     def add(code: str, message: str, lineno: int, needle: Any = None) -> None:
         out.append(Finding(code, message, path, lineno, _column(_line_of(source, lineno), needle)))
 
     allowed = set(CONTEXT_NAMES) | set(env.globals)
-    undeclared = sorted(meta.find_undeclared_variables(ast) - allowed)
-    # The tree as find_all would walk it (after the line above, which folds constants in it), once
-    # for all the checks below.
+    undeclared = sorted(read_names - allowed)
+    # The tree as find_all would walk it, once for all the checks below.
     every: list[Any] = _descendants(ast)
     for var in undeclared:
         use = next((n for n in every if isinstance(n, nodes.Name) and n.name == var and n.ctx == "load"), None)
@@ -865,18 +895,6 @@ def _defined_blocks(env: _Environment, name: str, ast: nodes.Template, seen: set
     return None if more is None else blocks | more
 
 
-def _copy_tree(node: Any) -> Any:
-    """A copy of a parsed tree that shares none of its nodes or lists, as a second parse would give."""
-    copy = object.__new__(type(node))
-    for key, value in node.__dict__.items():
-        if isinstance(value, nodes.Node):
-            value = _copy_tree(value)
-        elif isinstance(value, (list, tuple)):
-            value = type(value)(_copy_tree(v) if isinstance(v, nodes.Node) else v for v in value)
-        copy.__dict__[key] = value
-    return copy
-
-
 def check_templates(
     root: Path, action_types: Iterable[str], languages: Iterable[str], *, currency: str = "EUR"
 ) -> list[Finding]:
@@ -926,11 +944,10 @@ def _check(ts: TemplateSet, action_types: Iterable[str], languages: Iterable[str
             continue
         try:
             ast = parsed[name] = env.parse(source, name, filename)
-            # Compiling folds constants and wraps the loops in the tree it is given: it gets a copy, and
-            # the checks below read the author's tree.  Its code (unknown filters and tests, and other
-            # compile-time errors, are found here) is what the renders run.
-            code = env.compile(_copy_tree(ast), name, filename)
-            static = _static_findings(env, name, shown, source, ast)
+            # Its code (unknown filters and tests, and other compile-time errors, are found here) is
+            # what the renders run; compiling folds the tree's constants, which the checks then read.
+            code = env.compile(ast, name, filename)
+            static = _static_findings(env, name, shown, source, ast, env.read_names)
         except TemplateSyntaxError as exc:
             line = exc.lineno or 1
             findings.append(Finding("template-syntax", _message(exc), shown, line,
