@@ -566,3 +566,30 @@ def test_loaded_ruleset_renders_without_reading_its_templates_again(monkeypatch)
     subject, body = _without_reading_or_compiling(
         monkeypatch, lambda: chain.render("debt_collection_notice", "nb", sample_context("nb", "NOK")))
     assert subject and "Kari Nordmann" in body
+
+
+# --- one code-generation pass --------------------------------------------------------------------
+
+_TREES = [
+    *(p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("rulesets/*/templates/**/*.j2"))),
+    '{% set n = namespace(s="") %}{% for i in range(3) recursive %}{{ loop(range(i)) }}{% endfor %}'
+    "{% macro m(a) %}{% for q in a %}{{ q ~ x }}{% endfor %}{% endmacro %}{{ m([1]) }}{{ n.s }}",
+    '{% for k, v in {"a": 1}|dictsort if v > undeclared_in_test %}{{ k }}{% else %}{{ y }}{% endfor %}',
+    '{% set a = 1 %}{% for i in items %}{% set b = i %}{{ a ~ b ~ c }}{% endfor %}{{ b }}{{ i }}',
+    "{% block body %}{% for c in action.channels %}{{ c }}{% endfor %}{% endblock %}",
+]
+
+
+@pytest.mark.parametrize("source", _TREES, ids=range(len(_TREES)))
+def test_compiling_notes_the_names_jinja_finds_undeclared_and_gives_the_loops_back(source, tmp_path):
+    from jinja2 import meta, nodes
+
+    from dunningrules._templates import _Environment
+
+    env = _Environment(tmp_path)
+    expected = meta.find_undeclared_variables(env.parse(source))
+    tree = env.parse(source)
+    env.compile(tree, "nb/x.j2")
+    assert env.read_names == expected
+    assert not any(f.name == "_iterations" for f in tree.find_all(nodes.Filter))  # the author's tree
+    assert "environment.filters['_iterations']" in env.compile(source, "nb/x.j2", raw=True) or "{% for" not in source
