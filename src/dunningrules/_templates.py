@@ -448,7 +448,7 @@ def _finalize(value: Any) -> Any:
 
 class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "*", "**", "%"})
-    code_generator_class = _CodeGenerator
+    code_generator_class: type[_CodeGenerator] = _CodeGenerator
 
     def __init__(self, templates: Path, compiled: dict[str, _Compiled] | None = None) -> None:
         self.tree_loader = _TreeLoader(templates, compiled)
@@ -486,7 +486,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         for loop, iterable in loops:
             loop.iter = nodes.Filter(iterable, "_iterations", [], [], None, None, lineno=iterable.lineno)
         try:
-            generator = _CodeGenerator(self, name, filename, defer_init=defer_init, optimized=self.optimized)
+            generator = self.code_generator_class(self, name, filename, defer_init=defer_init,
+                                              optimized=self.optimized)
             generator.visit(source)
         finally:
             for loop, iterable in loops:
