@@ -79,7 +79,8 @@ def schedule_line(plan: Plan, case: Case | LineCase, as_of: dt.date | None = Non
     if not cells:  # no action has a date: no claim to write
         return fmt % cid  # type: ignore[no-any-return]
     if case.events:
-        payments = [(e.date.toordinal(), e.amount) for e in case.events
+        # Amounts in whole øre: a model or read_line gives at most two decimals.
+        payments = [(e.date.toordinal(), int(e.amount * 100)) for e in case.events  # type: ignore[operator]
                     if e.type == "payment" and (as_of is None or e.date <= as_of)]
         if payments:
             return _paid_line(plan, line, case, cid, payments, raw, as_of)
@@ -477,25 +478,17 @@ def _string(value: str | None) -> str:
 
 
 def _paid_line(plan: Plan, line: tuple[Any, ...], case: Case | LineCase, cid: bytes,
-               payments: list[tuple[int, Decimal]], raw: tuple[Any, ...], as_of: dt.date | None) -> bytes:
-    """The line of a case with payments: the claim on each action date from one walk through its
-    ledger in whole numbers (`_money.ledger_cents`), or, where that walk cannot decide an øre,
-    an amount is not in whole øre or the rate table has no running sums, from the claims that
-    `evaluate` gives (the Decimal walk)."""
+               paid: list[tuple[int, int]], raw: tuple[Any, ...], as_of: dt.date | None) -> bytes:
+    """The line of a case with payments (`paid`: their days and amounts in øre): the claim on each
+    action date from one walk through its ledger in whole numbers (`_money.ledger_cents`), or,
+    where that walk cannot decide an øre or the rate table has no running sums, from the claims
+    that `evaluate` gives (the Decimal walk)."""
     fmt, pick, cells, dates, (fees, in_cents) = line[0], line[1], line[2], line[3], line[4]
     values = [cid]
     states = None
-    cents = case.amount * 100  # whole øre, as a model or read_line reads an amount; checked all the same
-    whole = int(cents)
-    in_cents = in_cents and whole == cents
-    paid = []
-    for o, amount in payments:
-        cents = amount * 100
-        paid.append((o, int(cents)))
-        in_cents = in_cents and int(cents) == cents
     if in_cents:
-        states = ledger_cents(dates, whole, case.due_date.toordinal(), ledger_events(fees, paid, dates[-1]),
-                              plan.allocation, line[8], line[5])
+        states = ledger_cents(dates, int(case.amount * 100), case.due_date.toordinal(),
+                              ledger_events(fees, paid, dates[-1]), plan.allocation, line[8], line[5])
     if states is None:
         by_date = {a[2]: one for a, one in zip(raw, claims(plan, case, as_of, raw)) if a[2] is not None}
         values += [_claim_bytes(by_date[o]) for o in dates]
