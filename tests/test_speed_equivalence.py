@@ -498,6 +498,37 @@ def test_a_dispute_that_holds_no_action_date_leaves_the_schedule_as_it_was():
                                       separators=(",", ":")) == want
 
 
+def test_actions_moved_by_disputes_on_many_due_dates_are_written_as_a_fresh_plan_writes_them(tmp_path: Path):
+    """The JSON of an action moved by a dispute pause is kept per plan around how its reason
+    begins and the words naming the pause (`_batch._paused`), and shared by other due dates'
+    actions moved to the same day: disputes on consecutive due dates that end on the same days,
+    resolved or open, each line equals the one a fresh plan writes.  A step whose own title holds
+    the marks the cut looks for is written whole, and alike."""
+    folder = tmp_path / "marks"
+    shutil.copytree(ROOT / "rulesets" / "no", folder)
+    text = (folder / "standard.yaml").read_text(encoding="utf-8")
+    (folder / "standard.yaml").write_text(
+        text.replace("title: Payment reminder (betalingspåminnelse)", 'title: "Reminder \\0head\\0 \\0words\\0 100%"', 1),
+        encoding="utf-8")
+    for path in (ROOT / "rulesets" / "no" / "standard.yaml", folder / "standard.yaml"):
+        ruleset = load_ruleset(path)
+        plan = compile(ruleset)
+        for day in range(12):
+            due = D(2026, 3, 1) + dt.timedelta(days=day)
+            for opened, resolved in ((D(2026, 3, 14), D(2026, 3, 30)), (D(2026, 3, 16), D(2026, 3, 30)),
+                                     (D(2026, 3, 15), D(2026, 4, 2)), (D(2026, 3, 15), None)):
+                events = [{"type": "dispute_opened", "date": opened.isoformat()}]
+                if resolved is not None:
+                    events.append({"type": "dispute_resolved", "date": resolved.isoformat()})
+                data = {"id": "M", "due_date": due.isoformat(), "amount": "9500.00", "currency": "NOK",
+                        "events": events}
+                want = json.dumps(evaluate(compile(ruleset), data).to_dict(), ensure_ascii=False,
+                                  separators=(",", ":"))
+                assert schedule_line(plan, case_from_data(data)) == want.encode() + b"\n", (path, due, opened)
+        if path.parent == folder:
+            assert '"title":"Reminder \\u0000head\\u0000 \\u0000words\\u0000 100%"' in want
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["no", "se"]).flatmap(
     lambda name: st.tuples(st.just(name), st.lists(cases(name), min_size=1, max_size=8))))

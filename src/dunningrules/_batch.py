@@ -36,7 +36,8 @@ import msgspec
 from msgspec import Meta
 
 from ._compile import Plan
-from ._evaluate import MEMO_LIMIT, _actions, _rate_days_or_why, claims, paid_at, quiet_events, reason_text
+from ._evaluate import (MEMO_LIMIT, OPEN, _actions, _rate_days_or_why, claims, paid_at, pause_words, quiet_events,
+                        reason_text, why_head)
 from ._model import CURRENCY_PATTERN, EVENT_TYPE_PATTERN, LANGUAGE_PATTERN, Case
 from ._money import ledger_cents, ledger_events
 from ._schedule import human_date, iso_date
@@ -316,11 +317,13 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
             # The entry holds the action, so no other object can have its id while it is kept.
             found = by_id.get(id(action))
             if found is not None and found[0] is action:
-                found = found[1]
+                parts.append(found[1][1] if n else found[1][0])
+            elif action[5][0] == "at" and action[5][3] is not None:  # its reason names a dispute pause
+                parts.append(_paused(plan, action, n > 0))
             else:
                 found = _fragments(plan, action)
                 by_id[id(action)] = (action, found)
-            parts.append(found[1] if n else found[0])
+                parts.append(found[1] if n else found[0])
         if action[2] is None:
             parts.append(_NO_CLAIM)
         else:
@@ -382,6 +385,47 @@ def _fragments(plan: Plan, action: tuple[Any, ...]) -> tuple[bytes, bytes]:
         text = _written(plan, action).replace(b"%", b"%%")
         found = fragments[action] = (text, b"," + text)
     return found  # type: ignore[no-any-return]
+
+
+# What `_paused` writes in place of a reason's head and a pause's words the first time: NULs, which
+# no date or step text has (or the action is not made so) and JSON escapes, so that each is found
+# in the action's JSON, exactly once, without parsing it.
+_GIVEN = {"head": "\x00head\x00", "words": "\x00words\x00"}
+_HEAD_JSON, _WORDS_JSON = (encode_basestring(_GIVEN[part])[1:-1].encode() for part in ("head", "words"))
+
+
+def _paused(plan: Plan, action: tuple[Any, ...], comma: bool) -> bytes:
+    """The JSON of an action whose reason names a dispute pause, as `_fragments` has it (with the
+    comma before it when `comma`).  Such an action is seldom another case's too: each dispute has
+    its days, and each due date its own.  Yet its JSON is that of any action alike with the
+    same day moved to after the pause, but for how its reason begins (`_evaluate.why_head`: the
+    step's date before the pause, which every schedule of the due date shares) and the words
+    naming the pause's days (`_evaluate.pause_words`): so it is written once per plan around
+    those two, and each is made once per head or put in per action."""
+    why = action[5]
+    _, raw, rolled, pause, *rest = why
+    end = pause[1]
+    moved = None if end == OPEN else plan.calendar.roll_ordinal(end + 1, "following")
+    generic = ("paused", *action[:5], end == OPEN, moved, *rest, action[6])
+    fragments = plan.fragments
+    if len(fragments) >= MEMO_LIMIT:
+        fragments.clear()
+    found = fragments.get(generic)
+    if found is None:
+        text = _written(plan, action, _GIVEN).replace(b"%", b"%%")
+        cut = text.split(_HEAD_JSON)
+        if len(cut) != 2 or cut[1].count(_WORDS_JSON) != 1:  # the step's own text holds them: no cut
+            return _fragments(plan, action)[comma]
+        between, after = cut[1].split(_WORDS_JSON)
+        found = fragments[generic] = (cut[0], b"," + cut[0], between, after)
+    head_key = ("head", action[0], raw, rolled, rest[-1])
+    head = fragments.get(head_key)
+    if head is None:
+        sp = plan.listed[action[0]]
+        head = fragments[head_key] = _string(why_head(sp, plan.calendar, raw, rolled, rest[-1]))[1:-1].encode(
+            ).replace(b"%", b"%%")
+    # A date's words are letters, digits, blanks and parentheses: nothing to escape.
+    return found[comma] + head + found[2] + pause_words(pause, rest[1]).encode() + found[3]  # type: ignore[no-any-return]
 
 
 def _picker(slots: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
@@ -449,9 +493,10 @@ def _cell(found: tuple[int | None, str | None]) -> int | bytes:
     return _claim_error(why) if why is not None else rate_days  # type: ignore[return-value]
 
 
-def _written(plan: Plan, action: tuple[Any, ...]) -> bytes:
+def _written(plan: Plan, action: tuple[Any, ...], given: dict[str, str] | None = None) -> bytes:
     """`Action.to_dict()` as compact JSON, without "claim", "claim_error" and the closing brace:
-    the step's own fields are written once per plan, the action's between them."""
+    the step's own fields are written once per plan, the action's between them; with the parts
+    of its reason `given` (see `_evaluate._why`)."""
     idx, status, o, deadline, occurrence, _, fee = action
     step = plan.fragments.get(("step", idx))
     if step is None:
@@ -466,7 +511,7 @@ def _written(plan: Plan, action: tuple[Any, ...]) -> bytes:
     return "".join((
         step[0], "null" if o is None else f'"{iso_date(o)}"', ',"status":', _string(status),
         step[1], "null" if deadline is None else f'"{iso_date(deadline)}"',
-        step[2], _string(reason_text(plan, action)),
+        step[2], _string(reason_text(plan, action, given)),
         step[3], "null" if occurrence is None else str(occurrence),
         ',"fee":', "null" if fee is None or fee[0] is None else _string(str(Decimal(fee[0]))),
     )).encode()

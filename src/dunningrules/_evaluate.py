@@ -615,18 +615,23 @@ def build_actions(plan: Plan, raw: tuple[Any, ...], money: tuple[Any, ...] | Non
     return tuple(out)
 
 
-def _reason(sp: StepPlan, cal: Calendar, why: tuple[Any, ...], fee: tuple[str | None, str | None] | None
-            ) -> tuple[Any, ...]:
-    """An action's reason as a formatter and its arguments (see Action.why)."""
-    reason = (_why_blocked, *why[1:]) if why[0] == "blocked" else (_why, sp, cal, *why[1:])
+def _reason(sp: StepPlan, cal: Calendar, why: tuple[Any, ...], fee: tuple[str | None, str | None] | None,
+            given: dict[str, str] | None = None) -> tuple[Any, ...]:
+    """An action's reason as a formatter and its arguments (see Action.why); with the parts
+    `given` (see `_why`)."""
+    if why[0] == "blocked":
+        reason: tuple[Any, ...] = (_why_blocked, *why[1:])
+    else:
+        reason = (_why if given is None else functools.partial(_why, **given), sp, cal, *why[1:])
     if fee is not None and fee[1] is not None:
         reason = (_with_note, reason, fee[1])
     return reason
 
 
-def reason_text(plan: Plan, action: tuple[Any, ...]) -> str:
-    """The reason of an action in the memo's compact form, formatted (Action.reason)."""
-    reason = _reason(plan.listed[action[0]], plan.calendar, action[5], action[6])
+def reason_text(plan: Plan, action: tuple[Any, ...], given: dict[str, str] | None = None) -> str:
+    """The reason of an action in the memo's compact form, formatted (Action.reason); with the
+    parts `given` (`_why`'s head and words) in place of its own."""
+    reason = _reason(plan.listed[action[0]], plan.calendar, action[5], action[6], given)
     return reason[0](*reason[1:])  # type: ignore[no-any-return]
 
 
@@ -640,23 +645,44 @@ def _why_blocked(at_text: str, why: str, paid: int | None = None) -> str:
     return f"{at_text}: {why}"
 
 
-def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, int] | None,
-         paid: int | None, outcome: str, repeats: int = 0) -> str:
-    """The reason an action got its date and status, with the arithmetic shown."""
+def pause_words(pause: tuple[int, int], outcome: str) -> str:
+    """The words of a reason that name a dispute pause (`pause` from an action's why, with its
+    `outcome`): the only ones that depend on the pause's days, but for the day a step moved to
+    after it (`_batch._paused` relies on this)."""
+    start, end = pause
+    if outcome == "pause-open":
+        return human_date(start)
+    if end == OPEN:
+        return f"from {human_date(start)} (not resolved)"
+    return f"{human_date(start)} to {human_date(end)}"
+
+
+def why_head(sp: StepPlan, cal: Calendar, raw: int, rolled: int, repeats: int = 0) -> str:
+    """How a reason begins: the arithmetic of the step's date, and how it was rolled."""
     every = f" + {repeats} × {sp.repeat_every.text}" if repeats else ""  # type: ignore[union-attr]
-    parts = [f"{sp.at_text}{every} = {human_date(raw)}"]
+    head = f"{sp.at_text}{every} = {human_date(raw)}"
     if rolled != raw:
-        parts[0] += f", {cal.closure_name(dt.date.fromordinal(raw))}"
-        parts.append(f"{_ROLL_WORDS[sp.roll]} {human_date(rolled)}")
-    elif not cal.is_business_ordinal(raw):
-        parts[0] += f", {cal.closure_name(dt.date.fromordinal(raw))}; not moved (roll: {sp.roll})"
+        return f"{head}, {cal.closure_name(dt.date.fromordinal(raw))}; {_ROLL_WORDS[sp.roll]} {human_date(rolled)}"
+    if not cal.is_business_ordinal(raw):
+        return f"{head}, {cal.closure_name(dt.date.fromordinal(raw))}; not moved (roll: {sp.roll})"
+    return head
+
+
+def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, int] | None,
+         paid: int | None, outcome: str, repeats: int = 0, *, head: str | None = None,
+         words: str | None = None) -> str:
+    """The reason an action got its date and status, with the arithmetic shown; with `head` in
+    place of how it begins (`why_head`) and `words` in place of those naming its pause
+    (`pause_words`), where given."""
+    parts = [why_head(sp, cal, raw, rolled, repeats) if head is None else head]
     if pause is not None:
-        start, end = pause
+        end = pause[1]
+        if words is None:
+            words = pause_words(pause, outcome)
         if outcome == "pause-open":
-            parts.append(f"paused: dispute opened {human_date(start)} is not resolved")
+            parts.append(f"paused: dispute opened {words} is not resolved")
             return "; ".join(parts)
-        span = (f"dispute pause from {human_date(start)} (not resolved)" if end == OPEN
-                else f"dispute pause {human_date(start)} to {human_date(end)}")
+        span = f"dispute pause {words}"
         if outcome == "pause-skip":
             parts.append(f"skipped: inside {span}")
             return "; ".join(parts)
