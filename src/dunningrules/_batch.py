@@ -291,20 +291,16 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
     serialised once per plan, without its claim (which belongs to the case) and closing brace;
     what depends only on the due date, the action dates and the fees is kept per plan on those
     three, which schedules that differ by a payment in full, a dispute or an event mostly share."""
-    dates = sorted({a[2] for a in raw if a[2] is not None})
-    charged = tuple([(a[2], a[6][0]) for a in raw if a[6] is not None and a[6][0] and a[1] == "planned"])
-    money_key = ("money", due, tuple(dates), charged)
-    money = plan.lines.get(money_key)  # type: ignore[call-overload]
-    if money is None:
-        money = plan.lines[money_key] = _money_basis(plan, due, dates, charged)  # type: ignore[index]
-    index = {o: j for j, o in enumerate(dates, 1)}
     chunks: list[bytes] = []
     parts: list[bytes] = [b'{"case":"%s"', _head(plan, as_of)]
     slots: list[int] = [0]
+    dates: list[int] = []
+    charged: list[tuple[int, str]] = []
     paid = None
     by_id = plan.fragments_by_id
     if len(by_id) >= MEMO_LIMIT:
         by_id.clear()
+    last = None
     for n, action in enumerate(raw):
         at = paid_at(action) if paid_in_full else None
         if at is not None:  # the line is cut where this action's reason names the day paid in full
@@ -324,18 +320,30 @@ def _line_parts(plan: Plan, due: int, raw: tuple[Any, ...], as_of: dt.date | Non
                 found = _fragments(plan, action)
                 by_id[id(action)] = (action, found)
                 parts.append(found[1] if n else found[0])
-        if action[2] is None:
+        o = action[2]
+        if o is None:
             parts.append(_NO_CLAIM)
-        else:
-            parts.append(b"%s")
-            slots.append(index[action[2]])
+            continue
+        # Evaluation lists actions in date order (those without a date last): each date that
+        # differs from the one before is the next distinct date.
+        if o != last:
+            dates.append(o)
+            last = o
+        parts.append(b"%s")
+        slots.append(len(dates))
+        fee = action[6]
+        if fee is not None and fee[0] and action[1] == "planned":
+            charged.append((o, fee[0]))
     parts.append(b"]}\n")
     chunks.append(b"".join(parts))
-    cells = money[0]
-    unpaid = [None] + [cell[0] if cell[0].__class__ is bytes else None for cell in cells]
-    covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
-    return tuple(chunks), paid, (_picker(slots), cells, tuple(dates), money[1], 10_000 * plan.day_count, unpaid,
-                                 covered, None if plan.interest is None else plan.interest.day_sums())
+    distinct = tuple(dates)
+    money_key = ("money", due, distinct, tuple(charged))
+    money = plan.lines.get(money_key)  # type: ignore[call-overload]
+    if money is None:
+        money = plan.lines[money_key] = _money_basis(plan, due, distinct, charged)  # type: ignore[index]
+    cells, walk, unpaid, covered = money
+    return tuple(chunks), paid, (_picker(slots), cells, distinct, walk, 10_000 * plan.day_count, unpaid, covered,
+                                 None if plan.interest is None else plan.interest.day_sums())
 
 
 # A schedule paid in full, without dispute pauses or waiting actions, is the same for every day of
@@ -350,7 +358,8 @@ def _paid_in_full_line(plan: Plan, key: tuple[Any, ...], raw: tuple[Any, ...],
     if any(a[1] == "waiting" for a in raw):
         return None
     paid = key[1]
-    dates = tuple(sorted({a[2] for a in raw if a[2] is not None}))
+    # Distinct, ascending: evaluation lists actions in date order (those without a date last).
+    dates = tuple(dict.fromkeys([a[2] for a in raw if a[2] is not None]))
     family = ("paid in full", key[0], *key[3:], as_of, dates, bisect.bisect_left(dates, paid))
     found = plan.lines.get(family)  # type: ignore[call-overload]
     if found is None:
@@ -443,8 +452,8 @@ def _head(plan: Plan, as_of: dt.date | None) -> bytes:
     return head  # type: ignore[no-any-return]
 
 
-def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[int, str], ...]) -> tuple[Any, ...]:
-    """(cells, walk) of `_line_parts`.
+def _money_basis(plan: Plan, due: int, dates: tuple[int, ...], charged: list[tuple[int, str]]) -> tuple[Any, ...]:
+    """(cells, walk, unpaid, covered) of `_line_parts`.
 
     A cell's rate-days are `_rate_days_or_why(plan, due, o)`: from the table's running sums
     without a call each; for a date they do not cover, the claim's JSON with its message, which
@@ -475,7 +484,9 @@ def _money_basis(plan: Plan, due: int, dates: list[int], charged: tuple[tuple[in
             if rate_days is None:
                 rate_days = plan.lines[side] = _cell(_rate_days_or_why(plan, due, o))  # type: ignore[index]
         cells.append((rate_days, owed, _money_text(owed)))
-    return tuple(cells), (tuple(fees), interest is None or sums is not None)
+    unpaid = [None] + [cell[0] if cell[0].__class__ is bytes else None for cell in cells]
+    covered = tuple([(j, *cell) for j, cell in enumerate(cells, 1) if cell[0].__class__ is not bytes])
+    return tuple(cells), (tuple(fees), interest is None or sums is not None), unpaid, covered
 
 
 @functools.lru_cache(maxsize=4096)
