@@ -11,7 +11,8 @@
    by default (a file this size on one process per usable CPU).
 
 Each figure is the best of R runs (3 by default): on a shared machine the others
-measure the neighbours as much as the code.
+measure the neighbours as much as the code.  The runs are made in rounds, each measure once
+a round, so that the runs of one figure are spread over the whole benchmark.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from dunningrules import case_from_data, compile, evaluate, load_ruleset
 from dunningrules._cli import run
@@ -71,29 +73,33 @@ def synthetic_cases(n: int, country: str, seed: int = 7, portfolio: bool = False
     return cases
 
 
-def in_process(country: str, n: int, portfolio: bool = False, repeat: int = 3) -> tuple[float, float, float]:
-    """µs per case: one pass over n cases with a fresh plan (its memo empty), the same
-    with every case unique (no memo hits possible), and a second pass (all hits)."""
-    ruleset = load_ruleset(RULESETS[country])
-    cases = [case_from_data(c) for c in synthetic_cases(n, country, portfolio=portfolio)]
-    unique = [case_from_data({**c, "facts": {}, "amount": str(Decimal(c["amount"]) + i)})
-              for i, c in enumerate(synthetic_cases(n, country, seed=11))]
-    evaluate(compile(ruleset), cases[0])  # warm module-level caches (calendar, date formats)
+class InProcess:
+    """µs per case for `evaluate`: one pass over n cases with a fresh plan (its memo empty), the
+    same with every case unique (no memo hits possible), and a second pass (all hits)."""
 
-    def one_pass(plan, batch) -> float:
-        gc.collect()  # a pass pays for collecting its own garbage, not the set-up's
-        t0 = time.perf_counter()
-        for c in batch:
-            evaluate(plan, c)
-        return (time.perf_counter() - t0) / len(batch) * 1e6
+    def __init__(self, country: str, n: int, portfolio: bool = False) -> None:
+        self.country, self.n, self.portfolio = country, n, portfolio
+        self.ruleset = load_ruleset(RULESETS[country])
 
-    first = second = no_hits = float("inf")
-    for _ in range(repeat):  # the best of `repeat` runs: the others met a busier machine
-        fresh = compile(ruleset)
-        first = min(first, one_pass(fresh, cases))
-        second = min(second, one_pass(fresh, cases))
-        no_hits = min(no_hits, one_pass(_NoMemo(compile(ruleset)), unique))
-    return first, no_hits, second
+    def run(self) -> tuple[float, float, float]:
+        # The cases are made anew for each run and dropped after it, so that only one measure's
+        # are alive at a time (the collector's passes during a run see what they saw before).
+        cases = [case_from_data(c) for c in synthetic_cases(self.n, self.country, portfolio=self.portfolio)]
+        unique = [case_from_data({**c, "facts": {}, "amount": str(Decimal(c["amount"]) + i)})
+                  for i, c in enumerate(synthetic_cases(self.n, self.country, seed=11))]
+        evaluate(compile(self.ruleset), cases[0])  # warm module-level caches (calendar, date formats)
+        fresh = compile(self.ruleset)
+        first = _one_pass(fresh, cases)
+        second = _one_pass(fresh, cases)
+        return first, _one_pass(_NoMemo(compile(self.ruleset)), unique), second
+
+
+def _one_pass(plan, batch) -> float:
+    gc.collect()  # a pass pays for collecting its own garbage, not the set-up's
+    t0 = time.perf_counter()
+    for c in batch:
+        evaluate(plan, c)
+    return (time.perf_counter() - t0) / len(batch) * 1e6
 
 
 class _NoMemo:
@@ -109,30 +115,32 @@ class _Forget(dict):
         pass
 
 
-def end_to_end(country: str, n: int, portfolio: bool = False, repeat: int = 3,
-               jobs: str | None = None) -> tuple[float, float]:
-    """Seconds for the I/O floor and for `dunningrules schedule` (with `--jobs` when given), each
-    the best of `repeat` runs."""
-    floor = full = float("inf")
-    extra = [] if jobs is None else ["--jobs", jobs]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cases.jsonl"
-        path.write_text("".join(json.dumps(c) + "\n" for c in synthetic_cases(n, country, portfolio=portfolio)))
+class EndToEnd:
+    """Seconds for the I/O floor and for `dunningrules schedule` on a JSON Lines file (with
+    `--jobs` when given)."""
+
+    def __init__(self, folder: Path, country: str, n: int, portfolio: bool = False, jobs: str | None = None) -> None:
+        self.country, self.extra = country, [] if jobs is None else ["--jobs", jobs]
+        self.path = folder / f"{country}-{n}{'-portfolio' if portfolio else ''}.jsonl"
+        if not self.path.exists():
+            self.path.write_text("".join(json.dumps(c) + "\n" for c in synthetic_cases(n, country, portfolio=portfolio)))
+
+    def run(self) -> tuple[float, float]:
         with open(os.devnull, "w") as sink:
-            for _ in range(repeat):
-                gc.collect()
-                t0 = time.perf_counter()
-                with path.open() as f:
-                    for line in f:
-                        sink.write(json.dumps(json.loads(line, parse_float=Decimal), default=str) + "\n")
-                floor = min(floor, time.perf_counter() - t0)
-                gc.collect()
-                t0 = time.perf_counter()
-                code = run(["schedule", str(RULESETS[country]), str(path), *extra], stdout=sink, stderr=sys.stderr)
-                full = min(full, time.perf_counter() - t0)
-                if code != 0:
-                    raise SystemExit(f"schedule exited {code}")
-    return floor, full
+            gc.collect()
+            t0 = time.perf_counter()
+            with self.path.open() as f:
+                for line in f:
+                    sink.write(json.dumps(json.loads(line, parse_float=Decimal), default=str) + "\n")
+            floor = time.perf_counter() - t0
+            gc.collect()
+            t0 = time.perf_counter()
+            code = run(["schedule", str(RULESETS[self.country]), str(self.path), *self.extra], stdout=sink,
+                       stderr=sys.stderr)
+            full = time.perf_counter() - t0
+        if code != 0:
+            raise SystemExit(f"schedule exited {code}")
+        return floor, full
 
 
 def main() -> None:
@@ -143,18 +151,36 @@ def main() -> None:
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, {usable_cpus()} usable CPUs, {args.cases:,} cases in process, "
           f"{args.jsonl_cases:,} in JSONL, best of {args.repeat} runs")
+    with tempfile.TemporaryDirectory() as tmp:
+        measures: dict[tuple[Any, ...], Any] = {}
+        for country in ("no", "se"):
+            for portfolio in (False, True):
+                measures[("evaluate", country, portfolio)] = InProcess(country, args.cases, portfolio)
+        for country in ("no", "se"):
+            for portfolio in (False, True):
+                for jobs in ("1", None):
+                    measures[("jsonl", country, portfolio, jobs)] = EndToEnd(
+                        Path(tmp), country, args.jsonl_cases, portfolio, jobs)
+        # Round after round, each measure once: a measure's runs are spread over the whole benchmark,
+        # so that a busy spell on a shared machine does not meet every run of one figure.
+        best: dict[tuple[Any, ...], tuple[float, ...]] = {}
+        for r in range(args.repeat):
+            print(f"round {r + 1} of {args.repeat}", file=sys.stderr, flush=True)
+            for key, measure in measures.items():
+                figures = measure.run()
+                best[key] = tuple(map(min, zip(best[key], figures))) if key in best else figures
     for country in ("no", "se"):
-        first, no_hits, second = in_process(country, args.cases, repeat=args.repeat)
+        first, no_hits, second = best[("evaluate", country, False)]
         print(f"{country}-standard  evaluate: {first:6.2f} µs/case (one pass, fresh plan); "
               f"{no_hits:6.2f} µs/case with no memo hits; {second:5.2f} µs/case second pass")
     for country in ("no", "se"):
-        first, _, second = in_process(country, args.cases, portfolio=True, repeat=args.repeat)
+        first, _, second = best[("evaluate", country, True)]
         print(f"{country}-standard  evaluate, portfolio (rent due on the 1st): {first:6.2f} µs/case (one pass, "
               f"fresh plan); {second:5.2f} µs/case second pass")
     for country in ("no", "se"):
         for portfolio in (False, True):
             for jobs in ("1", None):
-                floor, full = end_to_end(country, args.jsonl_cases, portfolio, repeat=args.repeat, jobs=jobs)
+                floor, full = best[("jsonl", country, portfolio, jobs)]
                 label = ("JSONL end to end" + (", portfolio (rent due on the 1st)" if portfolio else "")
                          + (", --jobs 1" if jobs else ", default jobs"))
                 print(f"{country}-standard  {label}: {full:6.2f} s; I/O floor (json parse + dump): "
