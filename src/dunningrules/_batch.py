@@ -240,24 +240,25 @@ def read_line(line: bytes | str) -> LineCase | None:
     if (debtor is not None and debtor.language is not None and debtor.language not in _languages
             and not _newly_well_formed(debtor.language, _languages, _LANGUAGE)):
         return None
-    # Decimal reads a checked amount exactly as the models do; a zero one is refused here.
-    amount = case.amount
-    if amount.__class__ is str and _PLAIN_AMOUNT(amount) is None:  # type: ignore[arg-type]
-        return None
-    amount = case.amount = Decimal(amount)  # type: ignore[assignment]
-    if not amount:
+    amount = case.amount = _amount(case.amount)  # type: ignore[assignment]
+    if amount is None:
         return None
     for event in case.events:
         if event.type not in _event_types and not _newly_well_formed(event.type, _event_types, _EVENT_TYPE):
             return None
-        amount = event.amount
-        if amount is not None:
-            if amount.__class__ is str and _PLAIN_AMOUNT(amount) is None:  # type: ignore[arg-type]
-                return None
-            amount = event.amount = Decimal(amount)  # type: ignore[assignment]
-            if not amount:
+        if event.amount is not None:
+            amount = event.amount = _amount(event.amount)  # type: ignore[assignment]
+            if amount is None:
                 return None
     return case
+
+
+def _amount(value: str | int) -> Decimal | None:
+    """An amount as the models read it (Decimal reads a checked one exactly as they do); None for
+    one they would refuse: text not in plain form, or zero."""
+    if value.__class__ is str and _PLAIN_AMOUNT(value) is None:  # type: ignore[arg-type]
+        return None
+    return Decimal(value) or None
 
 
 # ------------------------------------------------------------------ writing a schedule
