@@ -86,10 +86,9 @@ def test_norway_9500_due_18_march_2026_on_every_action_date():
         ("collection-notice", "2026-04-07", "9500.00", "37.50", "62.47", "9599.97"),
         ("eviction-warning", "2026-04-07", "9500.00", "37.50", "62.47", "9599.97"),
         ("creditor-status-link", "2026-04-07", "9500.00", "37.50", "62.47", "9599.97"),
-        # Tue 21 Apr: 34 days, 38 760/365 = 106.1917... -> 106.19
-        ("eviction-petition", "2026-04-21", "9500.00", "37.50", "106.19", "9643.69"),
-        # Wed 22 Apr: 35 days, 39 900/365 = 109.3150... -> 109.32
+        # Wed 22 Apr, the day after both deadlines: 35 days, 39 900/365 = 109.3150... -> 109.32
         ("payment-demand", "2026-04-22", "9500.00", "37.50", "109.32", "9646.82"),
+        ("eviction-petition", "2026-04-22", "9500.00", "37.50", "109.32", "9646.82"),
     ]
     assert all(a.claim_error is None for a in s.actions)
     assert all(a.claim.paid == 0 for a in s.actions)
@@ -159,10 +158,10 @@ def test_a_claim_across_the_1_july_2025_rate_change():
         ("collection-notice", "2025-07-07", "9500.00", "35.00", "54.85", "9589.85"),
         ("eviction-warning", "2025-07-07", "9500.00", "35.00", "54.85", "9589.85"),
         ("creditor-status-link", "2025-07-07", "9500.00", "35.00", "54.85", "9589.85"),
-        # Mon 21 Jul: 11 875 + 21 × 1 163.75 = 36 313.75; /365 = 99.4897... -> 99.49
-        ("eviction-petition", "2025-07-21", "9500.00", "35.00", "99.49", "9634.49"),
-        # Tue 22 Jul: 11 875 + 22 × 1 163.75 = 37 477.50; /365 = 102.6780... -> 102.68
+        # Tue 22 Jul, the day after both deadlines (Mon 21 Jul):
+        #   11 875 + 22 × 1 163.75 = 37 477.50; /365 = 102.6780... -> 102.68
         ("payment-demand", "2025-07-22", "9500.00", "35.00", "102.68", "9637.68"),
+        ("eviction-petition", "2025-07-22", "9500.00", "35.00", "102.68", "9637.68"),
     ]
     # one rate for the whole span would give 9 500 × 0.125 × 17/365 = 55.31, not 54.85
     assert round(9500 * 0.125 * 17 / 365, 2) == 55.31

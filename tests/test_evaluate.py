@@ -1083,7 +1083,8 @@ def test_norway_worked_dates():
         "due + 15 days = Thu 2 Apr 2026, Maundy Thursday; rolled forward to Tue 7 Apr 2026")
     assert notice.reason.endswith("deadline + 14 days = Tue 21 Apr 2026")
     assert acts["eviction-warning"].date == D(2026, 4, 7)
-    assert acts["eviction-petition"].date == D(2026, 4, 21)
+    # the petition once two weeks from the warning have passed: the day after its deadline
+    assert acts["eviction-petition"].date == D(2026, 4, 22)
     assert acts["payment-demand"].date == D(2026, 4, 22)
     assert all(a.status == "planned" for a in s.actions)
 

@@ -92,7 +92,8 @@ def test_no_example_has_no_eviction_steps_and_its_own_additions():
     ids = [s.id for s in rs.steps]
     assert "eviction-warning" not in ids and "eviction-petition" not in ids
     assert ids[ids.index("reminder-2") + 1] == "payment-plan-offer"
-    assert rs.steps[ids.index("reminder-2")].when == "outstanding >= params.small_arrears"
+    # also_when: joined to the base's own condition
+    assert rs.steps[ids.index("reminder-2")].when == "(days_overdue < 15) and (outstanding >= params.small_arrears)"
     assert rs.parameters["small_arrears"] == 300
     assert rs.rates == "rates.yaml" and rs._origin.rates is not None  # the base's, beside the base
 
@@ -189,7 +190,8 @@ def test_a_chain_of_three_merges_in_order(tree):
     top = write("top.yaml", "steps:\n  - id: reminder-2\n    also_when: outstanding < 5000\n",
                 ruleset_id="top", extends="mid")
     rs = load_ruleset(top)
-    assert next(s for s in rs.steps if s.id == "reminder-2").when == "(outstanding > 100) and (outstanding < 5000)"
+    assert next(s for s in rs.steps if s.id == "reminder-2").when == (
+        "((days_overdue < 15) and (outstanding > 100)) and (outstanding < 5000)")
     assert rs._origin.files == (top, "rulesets/acme/mid.yaml", "rulesets/no/standard.yaml")
 
 
@@ -474,7 +476,7 @@ def test_a_condition_joined_over_three_files_locates_each_part(tree):
                           "(days_overdue > 1 and facts.zzz)'")
     Path(top).write_text(Path(top).read_text().replace("facts.zzz", "outstanding > 5"), encoding="utf-8")
     code, out, _ = _show(top, "--effective")
-    [when] = [line for line in out.splitlines() if line.lstrip().startswith("when: ") and "days_overdue" in line]
+    [when] = [line for line in out.splitlines() if line.lstrip().startswith("when: ") and "days_overdue > 1" in line]
     files = [origin.rsplit(":", 1)[0] for origin in when.rsplit("  # ", 1)[1].split(", ")]
     assert files == ["rulesets/no/standard.yaml", "rulesets/acme/mid.yaml", top]
 

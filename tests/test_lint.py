@@ -224,7 +224,7 @@ def test_no_payment_demand_on_the_deadline_day_is_too_early(tmp_path: Path) -> N
 
 
 def test_no_eviction_petition_a_week_after_the_warning(tmp_path: Path) -> None:
-    path = variant(tmp_path, "NO", ("at: eviction-warning + 14 days", "at: eviction-warning + 7 days"))
+    path = variant(tmp_path, "NO", ("at: eviction-warning.deadline + 1 day", "at: eviction-warning + 7 days"))
     [f] = lint_file(path)
     assert f.code == "NO-FRAVIKELSE-14D-AFTER-VARSEL"
     assert (f.line, f.step) == (line_of(path, "at: eviction-warning + 7 days"), "eviction-petition")
@@ -236,7 +236,7 @@ def test_no_eviction_petition_a_week_after_the_warning(tmp_path: Path) -> None:
 def test_no_eviction_petition_without_a_warning_is_found_in_a_fact_variant(tmp_path: Path) -> None:
     # The petition no longer counts from the warning; a landlord who opts out of the warning
     # (a boolean fact the grid flips) would still petition.
-    path = variant(tmp_path, "NO", ("at: eviction-warning + 14 days", "at: due + 40 days"))
+    path = variant(tmp_path, "NO", ("at: eviction-warning.deadline + 1 day", "at: due + 40 days"))
     [f] = lint_file(path)
     assert f.code == "NO-FRAVIKELSE-REQUIRES-VARSEL"
     assert f.example is not None
@@ -437,7 +437,7 @@ def test_policy_for_another_jurisdiction_is_refused() -> None:
 def test_lint_findings_never_hide_validation_errors(tmp_path: Path) -> None:
     # A deadline lint would flag, and an unknown step reference validation refuses: validation wins.
     path = variant(tmp_path, "NO", ("      after: 14 days\n      roll: none", "      after: 10 days\n      roll: none"),
-                   ("at: eviction-warning + 14 days", "at: eviction-warnin + 14 days"))
+                   ("at: eviction-warning.deadline + 1 day", "at: eviction-warnin.deadline + 1 day"))
     with pytest.raises(RulesetError) as e:
         lint_path(path)
     assert [f.code for f in e.value.findings] == ["unknown-step"]
