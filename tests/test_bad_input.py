@@ -971,3 +971,37 @@ def test_a_top_level_schema_error_still_stops_before_the_compiler(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert run(["validate", str(path)], out, err) == 1
     assert [line.split(": ")[1] for line in err.getvalue().splitlines()] == ["invalid-format"]
+
+
+# ------------------------------------------------------------------ offsets beyond any calendar
+
+@pytest.mark.parametrize("expr, where", [
+    ("at: due + 8000 years", "8000"),
+    ("at: due - 999999999999999 years", "999999999999999"),
+    ("at: due + 120000 months", "120000"),
+    ("at: due + 40000 days", "40000"),
+])
+def test_an_offset_of_more_than_a_century_is_refused(tmp_path, expr, where):
+    text = edit("at: due + 5 days", expr)
+    f = only(validate(tmp_path, text), "offset-too-large")
+    assert (f.line, f.col) == pos(text, where)
+    assert "at most 100 years" in f.message
+
+
+def test_a_deadline_of_more_than_a_century_is_refused(tmp_path):
+    text = edit("      after: 14 days", "      after: 999999999999999 months")
+    only(validate(tmp_path, text), "offset-too-large")
+
+
+def test_steps_counted_from_steps_past_the_calendar_are_a_case_error_naming_the_step(tmp_path):
+    # Each offset is within the limit; counted one from the other they would pass any calendar, and
+    # the year 9999 (where the date type ends): the first step past the calendar's end is named.
+    chain = "".join(f"  - {{id: s{i}, action: reminder, at: {'due' if i == 0 else f's{i - 1}'} + 100 years, "
+                    f"roll: none}}\n" for i in range(100))
+    path = tmp_path / "chain.yaml"
+    path.write_text(BASE.split("steps:")[0] + "steps:\n" + chain, encoding="utf-8")
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(CASE), encoding="utf-8")
+    [f] = refused(["schedule", path, case])
+    assert f.code == "calendar-range" and f.message.startswith("step s0: 2126-04-01 is outside")
+    assert "ordinal" not in f.message

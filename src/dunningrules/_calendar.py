@@ -393,7 +393,7 @@ class Calendar:
         try:
             return _dt.date.fromordinal(o).isoformat()
         except (ValueError, OverflowError):
-            return f"ordinal {o}"
+            return "a day after 9999-12-31" if o > 0 else "a day before 0001-01-01"
 
     def _index(self, o: int) -> int:
         i = o - self._base

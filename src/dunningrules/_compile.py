@@ -160,6 +160,12 @@ def content_sha256(data: Any) -> str:
 
 
 
+# An offset (`due + 14 days`, a deadline, a repeat's step) spans at most a century: enough for any
+# process and its limitation periods, and far from the ends of the date range (years 1..9999).
+MAX_OFFSET_DAYS = 100 * 366
+_DAYS_PER_UNIT = {"days": 1, "weeks": 7, "business_days": 2, "months": 31, "years": 366}  # at most
+
+
 class _Compiler:
     def __init__(self, ruleset: Ruleset) -> None:
         self.rs = ruleset
@@ -203,6 +209,10 @@ class _Compiler:
                     continue
                 amount = value
             parts.append((off.unit, off.sign * amount))
+        span = sum(abs(n) * _DAYS_PER_UNIT[unit] for unit, n in parts)
+        if span > MAX_OFFSET_DAYS:
+            self.error("offset-too-large", f"an offset may span at most {MAX_OFFSET_DAYS // 366} years; "
+                       f"this one spans about {span // 366:,} years", pointer, (offs[0].pos if offs else 0) + base)
         return Offsets(tuple(parts), " ".join(ex.describe_offset(o) for o in offs))
 
     def date(self, node: Any, pointer: tuple[str | int, ...], owner: int | None) -> DatePlan:

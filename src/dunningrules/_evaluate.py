@@ -254,6 +254,9 @@ def _add_months(o: int, months: int) -> int:
     d = dt.date.fromordinal(o)
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
+    if not dt.MINYEAR <= year < dt.MAXYEAR:  # a date no calendar has: steps counted on from steps
+        raise CalendarError("calendar-range", f"{human_date(o)} + {months} months is past the year {dt.MAXYEAR - 1}"
+                            if months > 0 else f"{human_date(o)} - {-months} months is before the year 1")
     # Clamp to the month's last day: 31 Jan + 1 month = 28/29 Feb.
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1).toordinal()
     last = nxt - 1 - dt.date(year, month, 1).toordinal() + 1
@@ -757,7 +760,10 @@ def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[
         for run_step in _runners(plan):
             run_step(run)
     except CalendarError as e:
-        raise CaseError([Finding(e.code, e.message, "<case>", 0, 0, ("due_date",))]) from None
+        # The step that failed is the first, in evaluation order, that has no status yet.
+        failed = next((sp.id for sp in plan.steps if run.statuses[sp.index] is None), None)
+        where = "" if failed is None else f"step {failed}: "
+        raise CaseError([Finding(e.code, where + e.message, "<case>", 0, 0, ("due_date",))]) from None
     run.actions.sort()  # the sort keys are distinct: actions themselves are never compared
     actions = [a for _, a in run.actions]
     if plan.counts_fees:
