@@ -1005,3 +1005,47 @@ def test_steps_counted_from_steps_past_the_calendar_are_a_case_error_naming_the_
     [f] = refused(["schedule", path, case])
     assert f.code == "calendar-range" and f.message.startswith("step s0: 2126-04-01 is outside")
     assert "ordinal" not in f.message
+
+
+# ------------------------------------------------------------------ one finding, one line
+
+def test_a_case_cannot_forge_findings_or_drive_the_terminal(tmp_path):
+    bad = {**CASE, "x\ny.json:9:9: fake: forged": 1}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    ruleset = tmp_path / "r.yaml"
+    ruleset.write_text(BASE, encoding="utf-8")
+    [f] = refused(["schedule", ruleset, path])
+    assert f.code == "case-unknown-field" and "x\\ny.json:9:9: fake: forged" in f.message
+
+
+def test_a_table_writes_control_characters_escaped(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({**CASE, "id": "A\n\x1b[31mB"}), encoding="utf-8")
+    ruleset = tmp_path / "r.yaml"
+    ruleset.write_text(BASE, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(ruleset), str(path), "--format", "table"], out, err) == 0, err.getvalue()
+    assert out.getvalue().splitlines()[0] == "case A\\n\\x1b[31mB  ruleset test-rules 1"
+    assert "\x1b" not in out.getvalue()
+
+
+def test_an_empty_list_of_cases_gives_an_empty_array(tmp_path):
+    path = tmp_path / "cases.json"
+    path.write_text("[]\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path)], out, err) == 0
+    assert (json.loads(out.getvalue()), err.getvalue()) == ([], "")
+
+
+def test_every_cycle_is_reported_at_once(tmp_path):
+    text = BASE.split("steps:")[0] + """steps:
+  - {id: a, action: reminder, at: b + 1 day}
+  - {id: b, action: reminder, at: a + 1 day}
+  - {id: c, action: reminder, at: due, when: c.planned}
+  - {id: d, action: reminder, at: e.deadline, deadline: {after: 3 days}}
+  - {id: e, action: reminder, at: d.deadline, deadline: {after: 3 days}}
+"""
+    found = validate(tmp_path, text)
+    assert [f.message.rsplit(": ", 1)[1] for f in found if f.code == "step-cycle"] == [
+        "a -> b -> a", "c -> c", "d -> e -> d"]

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from ._compile import Plan, compile
-from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
+from ._errors import _ESCAPED, CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
 from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_json, schedule_line
@@ -397,7 +397,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         return EXIT_INVALID
     if whole:
         rendered: list[str] = []
-        is_list = False
+        is_list = text.lstrip().startswith("[")  # type: ignore[union-attr]  # an empty list too
         for item in _documents(text, name):  # type: ignore[arg-type]
             if isinstance(item, Finding):
                 out.fail([item])
@@ -606,7 +606,9 @@ def render_table(schedule: Schedule) -> str:
     lines = [head]
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[6])
-    return "\n".join(lines) + "\n\n"
+    # A case id or a text from a ruleset never breaks a row or drives the terminal: control
+    # characters are written escaped, as in findings.
+    return "\n".join(line.translate(_ESCAPED) for line in lines) + "\n\n"
 
 
 # ------------------------------------------------------------------ commands

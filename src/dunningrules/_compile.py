@@ -516,10 +516,12 @@ class _Compiler:
         return self.rate_table(self.rs.interest.table, ("interest", "table"), unit="percent")
 
     def order(self) -> list[int] | None:
-        """Steps in dependency order (stable: listed order where free); None on a cycle."""
+        """Steps in dependency order (stable: listed order where free); None on a cycle, after
+        reporting every cycle the walk meets (each set of steps once)."""
         n = len(self.rs.steps)
         state = [0] * n  # 0 new, 1 on stack, 2 done
         out: list[int] = []
+        cycles: set[frozenset[int]] = set()
         for root in range(n):
             if state[root]:
                 continue
@@ -534,10 +536,12 @@ class _Compiler:
                     if state[nxt] == 1:
                         cycle = [s for s, _ in stack]
                         cycle = cycle[cycle.index(nxt):] + [nxt]
-                        names = " -> ".join(self.rs.steps[c].id for c in cycle)
-                        self.error("step-cycle", f"steps depend on each other in a circle: {names}",
-                                   ("steps", nxt, "at"))
-                        return None
+                        if frozenset(cycle) not in cycles:
+                            cycles.add(frozenset(cycle))
+                            names = " -> ".join(self.rs.steps[c].id for c in cycle)
+                            self.error("step-cycle", f"steps depend on each other in a circle: {names}",
+                                       ("steps", nxt, "at"))
+                        continue
                     if state[nxt] == 0:
                         state[nxt] = 1
                         stack.append((nxt, sorted(self.deps[nxt])))
@@ -545,7 +549,7 @@ class _Compiler:
                 state[node] = 2
                 out.append(node)
                 stack.pop()
-        return out
+        return None if cycles else out
 
     def run(self) -> Plan:
         seen: dict[str, int] = {}

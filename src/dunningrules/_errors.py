@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 JsonPath = tuple[str | int, ...]
 
+_ESCAPED = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -39,7 +41,10 @@ class Finding:
     pointer: JsonPath = field(default=())
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+        # One finding, one line: a control character a case or a file name brought in (a newline
+        # in a field name, a terminal escape) is written escaped, so it can neither forge another
+        # finding nor drive the terminal.
+        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}".translate(_ESCAPED)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.code)
