@@ -1049,3 +1049,11 @@ def test_every_cycle_is_reported_at_once(tmp_path):
     found = validate(tmp_path, text)
     assert [f.message.rsplit(": ", 1)[1] for f in found if f.code == "step-cycle"] == [
         "a -> b -> a", "c -> c", "d -> e -> d"]
+
+
+def test_every_missing_key_is_reported(tmp_path):
+    found = validate(tmp_path, BASE.split("steps:")[0].replace('version: "1"\n', "").replace("title: Test rules\n", "")
+                     + "steps:\n  - {id: a}\n")
+    assert sorted(f.message for f in found if f.code == "missing-key") == [
+        "steps.0 needs the key 'action'", "steps.0 needs the key 'at'",
+        "the ruleset needs the key 'title'", "the ruleset needs the key 'version'"]

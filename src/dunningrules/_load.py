@@ -113,10 +113,11 @@ def _schema_failure(located: Located, findings: list[Finding]) -> RulesetError:
 
 
 def _once(findings: list[Finding]) -> list[Finding]:
-    """Each problem once: two checks that reach the same code at the same place say the same thing."""
-    unique: dict[tuple[str, str, int, int], Finding] = {}
+    """Each problem once: two checks that reach the same code at the same place say the same thing,
+    except that a mapping missing several keys misses each of them (all at the mapping's place)."""
+    unique: dict[tuple[str, str, int, int, str], Finding] = {}
     for f in findings:
-        unique.setdefault((f.code, f.path, f.line, f.col), f)
+        unique.setdefault((f.code, f.path, f.line, f.col, f.message if f.code == "missing-key" else ""), f)
     return list(unique.values())
 
 
