@@ -1057,3 +1057,25 @@ def test_every_missing_key_is_reported(tmp_path):
     assert sorted(f.message for f in found if f.code == "missing-key") == [
         "steps.0 needs the key 'action'", "steps.0 needs the key 'at'",
         "the ruleset needs the key 'title'", "the ruleset needs the key 'version'"]
+
+
+@pytest.mark.parametrize("written", ['"1E1"', '"1_0"', '" 5"', '"37.505"', '"+5"'])
+def test_a_fee_amount_is_plain_digits(tmp_path, written):
+    text = edit("      after: 14 days\n", f"      after: 14 days\n    fee: {{kind: collection_notice, amount: {written}}}\n")
+    f = only(validate(tmp_path, text), "invalid-format")
+    assert "plain digits with at most two decimals" in f.message
+
+
+def test_a_fee_amount_is_written_with_two_decimals(tmp_path):
+    text = NO_RULESET.read_text(encoding="utf-8")
+    old = "      rate: inkassosats\n      fraction: 1/20           # only on a notice sent at least 14 days after the due date\n"
+    assert text.count(old) == 1
+    path = tmp_path / "r.yaml"
+    path.write_text(text.replace(old, '      amount: "37.5"\n'), encoding="utf-8")
+    (tmp_path / "rates.yaml").write_text((NO_RULESET.parent / "rates.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(CASE), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(path), str(case)], out, err) == 0, err.getvalue()
+    fees = [a["fee"] for a in json.loads(out.getvalue())["actions"] if a["fee"]]
+    assert fees == ["37.50"]

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import re
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,7 @@ from pydantic import (
     StrictBool,
     StrictStr,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.fields import FieldInfo
 
@@ -118,6 +120,24 @@ FEE_KINDS: tuple[str, ...] = (
 )
 
 
+def _fee_amount(value: Any) -> Any:
+    """A fee's amount as text is plain digits with a point ("37.50"), as a case's amount is."""
+    if isinstance(value, str) and not _PLAIN_FEE.fullmatch(value):
+        raise ValueError(f"a fee is written as plain digits with a point, like 37.50, not {json.dumps(value)}")
+    return value
+
+
+_PLAIN_FEE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+
+# A fee's amount: written "37.50", "37.5" or 37.5, kept (and written in schedules) with two decimals.
+FeeAmount = Annotated[
+    Decimal, BeforeValidator(_fee_amount), Field(gt=0, max_digits=12, decimal_places=2),
+    AfterValidator(lambda d: d.quantize(Decimal("0.01"))),
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0},
+                              {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}]}),
+]
+
+
 class Fee(_Model):
     """A fee the step adds to the claim: a fixed amount, or a fraction of a rate-table value in
     force on the sending date.  The jurisdiction's rules (which kinds exist, caps, how long after
@@ -127,7 +147,7 @@ class Fee(_Model):
     """What the fee is, which decides the rules that apply: NO reminder, collection_notice,
     payment_demand; SE reminder (påminnelseavgift), collection (inkassoavgift), payment_plan,
     enforcement_application (Kronofogden)."""
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    amount: FeeAmount | None = None
     """A fixed amount in the ruleset's currency."""
     rate: Identifier | None = None
     """A table of the ruleset's rate file (`inkassosats`): the fee is `fraction` of its value."""

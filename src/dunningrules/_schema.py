@@ -33,6 +33,7 @@ PATTERN_WORDS = {
     r"^[a-z][a-z0-9_]*$": "a lowercase name (letters, digits, _)",
     r"^[a-z]{2}$": "a two-letter language code (nb, sv, en)",
     BASE_REF_PATTERN: "a ruleset id (se-standard) or the path of a .yaml file (../se/standard.yaml)",
+    r"^[0-9]+(\.[0-9]{1,2})?$": "an amount: plain digits with at most two decimals (37.50)",
 }
 
 
@@ -102,7 +103,12 @@ def _describe(value: Any) -> str:
 def _leaves(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For anyOf/oneOf, the branch error that says most about what was meant."""
     while error.context:
-        error = jsonschema.exceptions.best_match(error.context)
+        # Text where text or a number may go: what the text's own branch says of it.
+        # (Only where the other branches want another type: a word that is neither one of a
+        # list nor an x-name gets the list, with did-you-mean.)
+        texts = [e for e in error.context if e.validator == "pattern"] if isinstance(error.instance, str) else []
+        others = all(e.validator in ("pattern", "type") for e in error.context)
+        error = texts[0] if texts and others else jsonschema.exceptions.best_match(error.context)
     return error
 
 
