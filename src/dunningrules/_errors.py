@@ -11,8 +11,9 @@ Exception tree::
     ├── InvalidInputError             carries .findings (a list of Finding)
     │   ├── RulesetError              a ruleset file is malformed or inconsistent
     │   └── CaseError                 a case is malformed or does not fit the ruleset
-    └── CalendarError                 a date outside the supported calendar range,
-                                      an unknown country or holiday category
+    └── CalendarError                 a calendar that cannot be built (an unknown country or
+                                      holiday category); a case whose dates leave the calendar's
+                                      range is a CaseError (code calendar-range)
 
 The library never prints; the CLI renders findings as
 ``PATH:LINE:COL: CODE: message``.
