@@ -1079,3 +1079,15 @@ def test_a_fee_amount_is_written_with_two_decimals(tmp_path):
     assert run(["schedule", str(path), str(case)], out, err) == 0, err.getvalue()
     fees = [a["fee"] for a in json.loads(out.getvalue())["actions"] if a["fee"]]
     assert fees == ["37.50"]
+
+
+def test_a_case_gets_every_problem_at_once_in_the_order_of_its_text(tmp_path):
+    text = ('{"id": "X", "due_date": "2026-03-18",\n "amount": "-1", "currency": "NOK",\n'
+            ' "events": [{"type": "payment", "date": "2026-04-20"},\n'
+            '            {"type": "dispute_opened", "date": "2026-04-20", "amount": "5.00"}]}\n')
+    path = tmp_path / "case.json"
+    path.write_text(text, encoding="utf-8")
+    found = refused(["schedule", NO_RULESET, path])
+    assert [(f.line, f.code) for f in found] == [
+        (2, "case-negative-amount"), (3, "case-invalid"), (4, "case-invalid")]
+    assert [f.message for f in found][1:] == ["a payment event needs an amount", "a dispute_opened event has no amount"]

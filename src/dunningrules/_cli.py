@@ -327,7 +327,7 @@ class _Output:
 
     def fail(self, findings: list[Finding]) -> None:
         self.failed = True
-        self.report(findings)
+        self.report(sorted(findings, key=Finding.sort_key))  # a case's problems in the order of its text
 
     def case(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...], line_offset: int) -> None:
         out = self.render(case, text, prefix, line_offset)

@@ -50,7 +50,24 @@ def case_from_data(data: Mapping[str, Any], path: str = "<case>") -> Case:
     try:
         return Case.model_validate(iso_dates(data))
     except ValidationError as e:
-        raise CaseError([_case_finding(err, path) for err in e.errors()]) from None
+        # With what the models could not read, what `_check_case` would say of the events, so
+        # that one round names every problem.
+        raise CaseError([_case_finding(err, path) for err in e.errors()] + _event_amounts(data, path)) from None
+
+
+def _event_amounts(data: Mapping[str, Any], path: str) -> list[Finding]:
+    """The events' amounts as `_check_case` checks them, read from the case as given."""
+    events = data.get("events") if isinstance(data, Mapping) else None
+    out = []
+    for i, event in enumerate(events if isinstance(events, list) else ()):
+        if not isinstance(event, Mapping) or not isinstance(event.get("type"), str):
+            continue
+        if event["type"] == "payment" and event.get("amount") is None:
+            out.append(Finding("case-invalid", "a payment event needs an amount", path, 0, 0, ("events", i)))
+        elif event["type"] != "payment" and event.get("amount") is not None:
+            out.append(Finding("case-invalid", f"a {event['type']} event has no amount", path, 0, 0,
+                               ("events", i, "amount")))
+    return out
 
 
 def json_value(value: Any) -> str:
