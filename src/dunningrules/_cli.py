@@ -8,6 +8,7 @@ stderr as ``PATH:LINE:COL: CODE: message``; never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import contextlib
 import functools
 import datetime as dt
@@ -364,7 +365,10 @@ class _Output:
                     for action, shown in zip(schedule.actions, data["actions"]):
                         shown["text"] = _text_or_none(self.plan, case, action)
                 except RulesetError as e:  # a template failed on this case: say so, go on with the batch
-                    self.fail(e.findings)
+                    at = _locate(Finding("", "", self.name, 0, 0, prefix), text, self.name, line_offset)
+                    note = (f" (the notice of step {action.step} for case {case.id} at {self.name}:{at.line}; "
+                            "that case's schedule is left out)")
+                    self.fail([dataclasses.replace(f, message=f.message + note) for f in e.findings])
                     return None
                 indent = None if self.batch else 2
                 out = json.dumps(data, ensure_ascii=False, indent=indent,

@@ -47,6 +47,7 @@ import dataclasses
 import datetime as dt
 import os
 import posixpath
+import decimal
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -639,6 +640,12 @@ def _message(exc: BaseException) -> str:
         return msg
     if isinstance(exc, RecursionError):
         return "the template includes or calls itself without end"
+    if isinstance(exc, (ZeroDivisionError, decimal.DivisionByZero, decimal.DivisionUndefined)):
+        return "division by zero"
+    if isinstance(exc, decimal.DecimalException):
+        return "an amount cannot be computed that way (decimal arithmetic refused it)"
+    if isinstance(exc, AssertionError) and "expected length" in str(exc):
+        return f"a filter's length argument is out of range ({exc})"
     text = str(exc) or type(exc).__name__
     if isinstance(exc, TemplateError) or isinstance(exc, (ValueError, TypeError)):
         return text
