@@ -1091,3 +1091,16 @@ def test_a_case_gets_every_problem_at_once_in_the_order_of_its_text(tmp_path):
     assert [(f.line, f.code) for f in found] == [
         (2, "case-negative-amount"), (3, "case-invalid"), (4, "case-invalid")]
     assert [f.message for f in found][1:] == ["a payment event needs an amount", "a dispute_opened event has no amount"]
+
+
+def test_a_ruleset_whose_schedules_could_hold_too_many_actions_is_refused(tmp_path):
+    steps = "".join(f"  - {{id: s{i}, action: reminder, at: due, repeat: {{every: 1 business day, "
+                    f"until: due + 70 years, max: 600}}}}\n" for i in range(10))
+    f = only(validate(tmp_path, BASE.split("steps:")[0] + "steps:\n" + steps), "too-many-actions")
+    assert "6,000 actions" in f.message
+
+
+def test_a_ruleset_of_more_than_200_steps_is_refused(tmp_path):
+    steps = "".join(f"  - {{id: s{i}, action: reminder, at: due + {i} days}}\n" for i in range(201))
+    f = only(validate(tmp_path, BASE.split("steps:")[0] + "steps:\n" + steps), "invalid-value")
+    assert f.message.startswith("steps:")

@@ -213,6 +213,8 @@ def test_findings_in_a_template_keep_their_own_line_on_several_processes(tmp_pat
     assert runs[0] == runs[1]
     code, _, err = runs[0]
     assert code == 1 and err.count("reminder.j2:4:0: template-undefined") == 3  # one per case, line 4 each
+    assert [line.split(": ", 1)[0].rsplit(":", 2)[1] for line in err.splitlines() if "case-text-failed" in line] == [
+        "6", "46", "86"]  # the cases' own lines in the file, whichever process wrote them
 
 
 @pytest.mark.parametrize("size", [0, 1, 999, 64 << 10, (5 << 20) + 17, 23 << 20])

@@ -608,7 +608,10 @@ def test_a_notice_that_fails_on_one_case_names_the_case_and_the_step(tmp_path):
     cases = ROOT / "examples" / "no-cases.jsonl"
     out, err = io.StringIO(), io.StringIO()
     assert run(["schedule", str(folder / "standard.yaml"), str(cases), "--with-text", "--jobs", "1"], out, err) == 1
-    [line] = err.getvalue().splitlines()
-    assert line.endswith(f": template-error: division by zero (the notice of step reminder-1 for case NO-2026-002 "
-                         f"at {cases}:2; that case's schedule is left out)")
+    [at_case] = [line for line in err.getvalue().splitlines() if "case-text-failed" in line]
+    [at_template] = [line for line in err.getvalue().splitlines() if "template-error" in line]
+    assert at_case.startswith(f"{cases}:2:1: case-text-failed: the notice of step reminder-1 could not be written")
+    assert at_case.endswith("this case's schedule is left out")
+    assert at_template.endswith(": template-error: division by zero (the notice of step reminder-1 for case "
+                                "NO-2026-002)")
     assert len(out.getvalue().splitlines()) == len(cases.read_text().splitlines()) - 1

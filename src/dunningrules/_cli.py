@@ -365,10 +365,12 @@ class _Output:
                     for action, shown in zip(schedule.actions, data["actions"]):
                         shown["text"] = _text_or_none(self.plan, case, action)
                 except RulesetError as e:  # a template failed on this case: say so, go on with the batch
-                    at = _locate(Finding("", "", self.name, 0, 0, prefix), text, self.name, line_offset)
-                    note = (f" (the notice of step {action.step} for case {case.id} at {self.name}:{at.line}; "
-                            "that case's schedule is left out)")
-                    self.fail([dataclasses.replace(f, message=f.message + note) for f in e.findings])
+                    # Where the template failed, and, at the case, which schedule is left out.
+                    here = _locate(Finding("case-text-failed", f"the notice of step {action.step} could not be "
+                                           "written (the template's finding says why); this case's schedule "
+                                           "is left out", self.name, 0, 0, prefix), text, self.name, line_offset)
+                    note = f" (the notice of step {action.step} for case {case.id})"
+                    self.fail([here, *(dataclasses.replace(f, message=f.message + note) for f in e.findings)])
                     return None
                 indent = None if self.batch else 2
                 out = json.dumps(data, ensure_ascii=False, indent=indent,

@@ -163,6 +163,9 @@ def content_sha256(data: Any) -> str:
 # An offset (`due + 14 days`, a deadline, a repeat's step) spans at most a century: enough for any
 # process and its limitation periods, and far from the ends of the date range (years 1..9999).
 MAX_OFFSET_DAYS = 100 * 366
+# Actions one schedule can hold: every step once, a repeating one up to its repeat.max. Bounds the
+# work and output of one case (a hundred years of monthly letters is 1,200).
+MAX_ACTIONS = 2_000
 _DAYS_PER_UNIT = {"days": 1, "weeks": 7, "business_days": 2, "months": 31, "years": 366}  # at most
 
 
@@ -561,6 +564,10 @@ class _Compiler:
                     ("steps", i, "id"),
                 )
             seen.setdefault(step.id, i)
+        most = sum(step.repeat.max if step.repeat else 1 for step in self.rs.steps)
+        if most > MAX_ACTIONS:
+            self.error("too-many-actions", f"a schedule of this ruleset could hold {most:,} actions (its steps and "
+                       f"their repeat.max); the limit is {MAX_ACTIONS:,}", ("steps",))
         calendar = self.calendar()
         facts = self.facts()
         self.rates_match()

@@ -256,7 +256,7 @@ class Ruleset(_Model):
     allocation: list[Literal["fees", "interest", "principal"]] = ["fees", "interest", "principal"]
     """The order a payment pays what is owed: costs, then interest, then principal by default."""
     creditor: Creditor | None = None
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1, max_length=200)
 
     _origin: Any = PrivateAttr(default=None)
 
