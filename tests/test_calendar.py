@@ -75,7 +75,7 @@ def test_golden_snapshot_records_spec_and_version():
                            "weekend": ["sat", "sun"]}
     assert doc["holidays_version"] == holidays.__version__
     assert {"date": "2026-04-02", "weekday": "Thu", "name": "Maundy Thursday"} in doc["closed_weekdays"]
-    assert {"date": "2026-12-24", "weekday": "Thu", "name": "closing day 12-24"} in doc["closed_weekdays"]
+    assert {"date": "2026-12-24", "weekday": "Thu", "name": "Christmas Eve (closing day 12-24)"} in doc["closed_weekdays"]
     # weekend days are not listed, even when they are holidays (17 May 2026 is a Sunday)
     assert all(e["weekday"] not in ("Sat", "Sun") for e in doc["closed_weekdays"])
 
@@ -129,11 +129,16 @@ def test_norway_17_may_2026_is_a_sunday_and_a_holiday():
     assert NO.is_business_day(D(2026, 5, 18))
 
 
-@pytest.mark.parametrize("day", [D(2026, 12, 24), D(2026, 12, 31)])
-def test_norway_24_and_31_december_closed_only_when_the_spec_says_so(day):
+@pytest.mark.parametrize("day, name", [(D(2026, 12, 24), "Christmas Eve"), (D(2026, 12, 31), "New Year's Eve")])
+def test_norway_24_and_31_december_closed_only_when_the_spec_says_so(day, name):
     assert NO_PUBLIC.is_business_day(day) and NO_PUBLIC.closure_name(day) is None
     assert not NO.is_business_day(day)
-    assert NO.closure_name(day) == f"closing day {day:%m-%d}"
+    assert NO.closure_name(day) == f"{name} (closing day {day:%m-%d})"
+
+
+def test_a_closing_day_without_a_common_name_is_named_by_its_date():
+    cal = build_calendar(CalendarSpec("NO", ("public",), ("06-18",)))
+    assert cal.closure_name(D(2026, 6, 18)) == "closing day 06-18"
 
 
 def test_norway_business_days_around_easter_2026():
@@ -280,7 +285,7 @@ def test_holidays_in_lists_holidays_and_closing_days_not_plain_weekends():
         (D(2026, 4, 5), "Easter Sunday"),
         (D(2026, 4, 6), "Easter Monday"),
     ]
-    assert NO.holidays_in(D(2026, 12, 24), D(2026, 12, 24)) == [(D(2026, 12, 24), "closing day 12-24")]
+    assert NO.holidays_in(D(2026, 12, 24), D(2026, 12, 24)) == [(D(2026, 12, 24), "Christmas Eve (closing day 12-24)")]
     assert NO.holidays_in(D(2026, 12, 27), D(2026, 12, 27)) == []
     assert NO.holidays_in(D(2026, 12, 31), D(2026, 12, 1)) == []
 
@@ -325,7 +330,7 @@ def test_results_past_the_range_are_calendar_errors_not_index_errors():
     _range_error(lambda: NO.add_business_days(D(1970, 1, 5), -5))  # a negative index must not wrap around
     assert NO.closure_name(D(1970, 1, 1)) == "New Year's Day"
     _range_error(lambda: NO.roll(D(1970, 1, 1), "preceding"))
-    assert NO.closure_name(D(2100, 12, 31)) == "closing day 12-31"
+    assert NO.closure_name(D(2100, 12, 31)) == "New Year's Eve (closing day 12-31)"
     _range_error(lambda: NO.roll(D(2100, 12, 31), "following"))
     assert NO.roll(D(2100, 12, 31), "modified_following") == D(2100, 12, 30)
     assert NO.add_business_days(D(2100, 12, 30), -1) == D(2100, 12, 29)

@@ -1103,7 +1103,7 @@ def test_norway_inkassovarsel_deadline_on_a_holiday_is_not_moved():
 def test_norway_closing_days_24_and_31_december():
     acts = first(evaluate(shipped("no"), case(due="2026-12-09", amount="9500.00")))
     assert acts["collection-notice"].date == D(2026, 12, 28)
-    assert "Thu 24 Dec 2026, closing day 12-24; rolled forward to Mon 28 Dec 2026" in acts["collection-notice"].reason
+    assert "Thu 24 Dec 2026, Christmas Eve (closing day 12-24); rolled forward to Mon 28 Dec 2026" in acts["collection-notice"].reason
     acts = first(evaluate(shipped("no"), case(due="2026-12-16", amount="9500.00")))
     assert acts["collection-notice"].date == D(2027, 1, 4)
 

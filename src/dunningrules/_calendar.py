@@ -31,6 +31,8 @@ from ._errors import CalendarError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Closing days rulesets add because banks close, named in reasons as the holidays are.
+_KNOWN_CLOSING_DAYS = {(12, 24): "Christmas Eve", (12, 31): "New Year's Eve"}
 COUNTRIES = ("NO", "SE", "DK", "FI")
 ROLL_CONVENTIONS = ("following", "preceding", "modified_following", "none")
 
@@ -297,7 +299,9 @@ class Calendar:
                     continue
                 if month == 2 and day == 29 and not _stdcal.isleap(y):
                     continue  # "02-29" closes only in leap years
-                names[_dt.date(y, month, day).toordinal()] = f"closing day {text}"
+                known = _KNOWN_CLOSING_DAYS.get((month, day))
+                names[_dt.date(y, month, day).toordinal()] = (
+                    f"{known} (closing day {text})" if known else f"closing day {text}")
         found = holidays.country_holidays(
             spec.country,
             years=range(year_lo, year_hi + 1),
