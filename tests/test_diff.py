@@ -234,7 +234,7 @@ def test_a_fact_default_that_skips_the_warning(tmp_path, no_old, no_plan, grid) 
 
 def test_a_fee_removed(tmp_path, no_old, no_plan, grid) -> None:
     new = load_ruleset(variant(tmp_path, NO_TEXT, (
-        "    fee:\n      kind: collection_notice\n      rate: inkassosats\n", "    notes: free\n    x_fee:\n"),
+        "    fee:\n      kind: collection_notice\n      rate: inkassosats\n", "    x_fee:\n"),
         ("      fraction: 1/20           # only on a notice sent at least 14 days after the due date\n", ""),
         ("    x_fee:\n", "")))
     changes = diff_rulesets(no_old, new)
