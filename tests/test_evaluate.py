@@ -1303,8 +1303,8 @@ def test_paid_in_full_ends_waiting_for_an_event():
             "events": [{"type": "payment", "date": "2026-06-20", "amount": "100.00"}]}
     ruling = next(a for a in evaluate(plan, case).actions if a.step == "ruling")
     assert ruling.status == "skipped" and ruling.date is None
-    assert ruling.reason == ("event.service_completed + 21 days: waiting for event service_completed; "
-                             "skipped: paid in full on Sat 20 Jun 2026")
+    assert ruling.reason == ("event.service_completed + 21 days: skipped: paid in full on Sat 20 Jun 2026 "
+                             "(it was waiting for event service_completed)")
 
 
 @pytest.mark.parametrize("step_id", ["due-5", "max-2", "facts", "debtor", "outstanding", "event-x"])

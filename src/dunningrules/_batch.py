@@ -378,7 +378,8 @@ def _around(plan: Plan, action: tuple[Any, ...], at: int) -> tuple[bytes, bytes]
     if found is None:
         paid = human_date(why[at]).encode()
         text = _written(plan, action)
-        cut = text.rindex(b"paid in full on " + paid + b'","title":') + len(b"paid in full on ")
+        # The first "paid in full on DAY" of the reason (the step's title, after it, is its own).
+        cut = text.index(b"paid in full on " + paid, text.index(b'"reason":"')) + len(b"paid in full on ")
         found = plan.fragments[generic] = (text[:cut].replace(b"%", b"%%"),
                                            text[cut + len(paid):].replace(b"%", b"%%"))
     return found  # type: ignore[no-any-return]

@@ -661,7 +661,7 @@ def _with_note(reason: tuple[Any, ...], note: str) -> str:
 
 def _why_blocked(at_text: str, why: str, paid: int | None = None) -> str:
     if paid is not None:  # waited for an anchor, then paid in full
-        return f"{at_text}: {why}; skipped: paid in full on {human_date(paid)}"
+        return f"{at_text}: skipped: paid in full on {human_date(paid)} (it was {why})"
     return f"{at_text}: {why}"
 
 
