@@ -6,8 +6,10 @@ dunningrules/__init__.py" and "One exception root".
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.resources
 import types
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,12 @@ from dunningrules import (
     DunningRulesError,
     InvalidInputError,
     RulesetError,
+    compile,
+    evaluate,
+    load_ruleset,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 def _public_attributes() -> set[str]:
     """Names defined in the package namespace that do not start with '_' and are not modules."""
@@ -126,3 +133,12 @@ def test_calendar_error_has_code_and_message():
 def test_py_typed_marker_is_in_the_package():
     marker = importlib.resources.files("dunningrules") / "py.typed"
     assert marker.is_file()
+
+
+@pytest.mark.parametrize("as_of", ["2026-01-05", dt.datetime(2026, 1, 5, 12, 0), 20260105])
+def test_as_of_must_be_a_date(as_of):
+    plan = compile(load_ruleset(ROOT / "rulesets" / "no" / "standard.yaml"))
+    case = {"id": "A", "due_date": "2026-01-05", "amount": "100.00", "currency": "NOK",
+            "events": [{"type": "payment", "date": "2026-01-07", "amount": "10.00"}]}
+    with pytest.raises(TypeError, match="as_of must be a datetime.date"):
+        evaluate(plan, case, as_of=as_of)

@@ -1180,6 +1180,8 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     """
     if not isinstance(case, Case):
         case = case_from_data(case)
+    if as_of is not None and as_of.__class__ is not dt.date:
+        raise TypeError(f"as_of must be a datetime.date (or None), not {as_of.__class__.__name__} {as_of!r}")
     raw = _actions(plan, case, as_of)[1]
     return Schedule(case.id, plan.ruleset, as_of, raw, _with_claims, (plan, case, as_of))
 
