@@ -1104,3 +1104,12 @@ def test_a_ruleset_of_more_than_200_steps_is_refused(tmp_path):
     steps = "".join(f"  - {{id: s{i}, action: reminder, at: due + {i} days}}\n" for i in range(201))
     f = only(validate(tmp_path, BASE.split("steps:")[0] + "steps:\n" + steps), "invalid-value")
     assert f.message.startswith("steps:")
+
+
+def test_a_folder_a_rate_file_and_a_jsonl_for_one_case_are_named_for_what_they_are(tmp_path):
+    [folder] = refused(["validate", ROOT / "rulesets"])
+    assert folder.code == "file-unreadable" and folder.message.startswith("is a folder")
+    [rates] = refused(["validate", ROOT / "rulesets" / "no" / "rates.yaml"])
+    assert rates.code == "not-a-ruleset" and "rate file" in rates.message
+    [many] = refused(["render", NO_RULESET, ROOT / "examples" / "no-cases.jsonl", "--step", "reminder-1"])
+    assert many.code == "case-invalid" and "one case is needed here" in many.message

@@ -238,6 +238,9 @@ def _text_or_none(plan: Plan, case: Case, action: Any) -> dict[str, str] | None:
 def read_one_case(path: str, stdin: IO[str]) -> Case:
     """The one case in a .json file or on stdin (`-`); CaseError lists every problem, located."""
     name = "<stdin>" if path == "-" else path
+    if path.endswith(".jsonl"):
+        raise CaseError([Finding("case-invalid", "one case is needed here: give a .json file with one case "
+                                 "(a .jsonl file holds many)", name, 0, 0)])
     text = _read_text(path, stdin)
     bad = _not_utf8(text, name)
     if bad is not None:

@@ -52,6 +52,9 @@ def read_bounded(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
                 "yaml-too-large", f"file is {size:,} bytes; the limit is {limit:,}", str(path), 1, 1)])
         with p.open("rb") as f:
             return f.read(limit + 1)
+    except IsADirectoryError:
+        raise RulesetError([Finding("file-unreadable", "is a folder; give the ruleset files in it "
+                                    f"({Path(path) / '*.yaml'})", str(path), 0, 0)]) from None
     except OSError as e:
         raise RulesetError([Finding("file-unreadable", e.strerror or str(e), str(path), 0, 0)]) from None
 
@@ -98,6 +101,10 @@ def _checked_tree(located: Located) -> Located:
     if not isinstance(located.data, dict):
         raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
                                             "dunningrules, id, version, title, ... and steps")])
+    if "dunningrules-rates" in located.data and "dunningrules" not in located.data:
+        raise RulesetError([located.finding("not-a-ruleset", "this is a rate file, not a ruleset; a ruleset "
+                                            "names it with `rates:` and validate checks it there",
+                                            ("dunningrules-rates",), key=True)])
     if "dunningrules-test" in located.data and "dunningrules" not in located.data:
         raise RulesetError([located.finding("not-a-ruleset", "this is a ruleset test file, not a ruleset; "
                                             "run it with: dunningrules test", ("dunningrules-test",), key=True)])
