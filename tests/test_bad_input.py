@@ -1113,3 +1113,14 @@ def test_a_folder_a_rate_file_and_a_jsonl_for_one_case_are_named_for_what_they_a
     assert rates.code == "not-a-ruleset" and "rate file" in rates.message
     [many] = refused(["render", NO_RULESET, ROOT / "examples" / "no-cases.jsonl", "--step", "reminder-1"])
     assert many.code == "case-invalid" and "one case is needed here" in many.message
+
+
+@pytest.mark.parametrize("old, new, code, words", [
+    ("at: due + 5 days", "at: due + 1 dya", "expr-syntax", "(did you mean 'day'?)"),
+    ("      after: 14 days", "      after: -1 day", "expr-syntax", "a length counts forward: write '1 day'"),
+    ("    at: due + 5 days\n", "    at: due + 5 days\n    when: outstanding >= 1_000\n", "expr-syntax",
+     "write numbers without '_'"),
+])
+def test_expression_mistakes_are_told_in_their_own_words(tmp_path, old, new, code, words):
+    f = only(validate(tmp_path, edit(old, new)), code)
+    assert words in f.message

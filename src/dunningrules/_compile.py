@@ -258,6 +258,10 @@ class _Compiler:
     def parse_offsets(self, text: str, pointer: tuple[str | int, ...]) -> Offsets | None:
         """`14 days`, `6 months`: an offset list with no anchor (parsed as `due + TEXT`)."""
         prefix = "due + "
+        if text.lstrip().startswith("-"):
+            self.error("expr-syntax", f"in {text!r}: a length counts forward: write {text.lstrip()[1:].strip()!r}, "
+                       "not a negative one", pointer, len(text) - len(text.lstrip()))
+            return None
         try:
             node = ex.parse_date(prefix + text)
         except ex.ExprError as e:

@@ -186,6 +186,8 @@ def _tokenize(text: str) -> list[_Tok]:
         if c in " \t\r\n":
             i += 1
         elif c == "_":
+            if i and text[i - 1] in _DIGITS:
+                raise ExprError("expr-syntax", "write numbers without '_' (1000, not 1_000)", i)
             raise ExprError("expr-syntax", "names may not start with '_'", i)
         elif c in _LETTERS:
             j = _scan(text, i, _WORD)
@@ -264,6 +266,7 @@ _UNITS = {"day": "days", "days": "days", "bday": "business_days", "bdays": "busi
           "week": "weeks", "weeks": "weeks", "month": "months", "months": "months",
           "year": "years", "years": "years"}
 _UNIT_WORDS = ["days", "business days", "weeks", "months", "years"]  # what did-you-mean offers
+_UNIT_SINGULARS = ["day", "week", "month", "year"]  # offered when no plural is close
 _COMPARE = frozenset(["==", "!=", "<", "<=", ">", ">="])
 _COND_KEYWORDS = frozenset(["and", "or", "not", "in", "true", "false", "null"])
 # Capitalised or foreign spellings of the literals: refused, with the right spelling.
@@ -408,7 +411,8 @@ class _Parser:
         if tok.kind == "name" and tok.value in _UNITS:
             self.take()
             return _UNITS[tok.value]
-        hint = _did_you_mean(tok.text, _UNIT_WORDS) if tok.kind == "name" else ""
+        hint = (_did_you_mean(tok.text, _UNIT_WORDS) or _did_you_mean(tok.text, _UNIT_SINGULARS)
+                if tok.kind == "name" else "")
         head, _, tail = tok.text.partition("-")
         if head in _UNITS and tail[:1].isdigit():  # `days-1 day` tokenizes as a name: say why
             hint = f" (to subtract, put spaces around '-': '{head} - {tail}')"
