@@ -1124,3 +1124,21 @@ def test_a_folder_a_rate_file_and_a_jsonl_for_one_case_are_named_for_what_they_a
 def test_expression_mistakes_are_told_in_their_own_words(tmp_path, old, new, code, words):
     f = only(validate(tmp_path, edit(old, new)), code)
     assert words in f.message
+
+
+def test_a_value_too_long_is_measured_not_echoed_and_reported_once(tmp_path):
+    text = edit("id: test-rules", "id: " + "x" * 5000)
+    text = edit("    at: due + 5 days\n", "    at: due + 5 days\n    when: " + "outstanding > 1 and " * 60 + "true\n", text)
+    found = validate(tmp_path, text)
+    assert [(f.code, f.message) for f in found] == [
+        ("invalid-value", "id has 5,000 characters; the limit is 64"),
+        ("invalid-value", "steps.0.when has 1,204 characters; the limit is 500")]
+
+
+def test_case_values_of_the_wrong_shape_are_told_in_words(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text('{"id": "X", "due_date": "2026-03-18", "amount": 1e400, "currency": "NOK", "debtor": "Kari"}',
+                    encoding="utf-8")
+    found = refused(["schedule", NO_RULESET, path])
+    assert [f.message for f in found] == ["amount has too many digits: at most 18 in all",
+                                          'debtor must be a JSON object, not "Kari"']

@@ -102,6 +102,15 @@ def _case_finding(err: Any, path: str) -> Finding:
         code, msg = "case-invalid-date", f"{where} must be a real date YYYY-MM-DD, not {given}"
     elif kind in ("greater_than", "greater_than_equal"):
         code, msg = "case-negative-amount", f"{where} must be greater than 0, not {given}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        code, msg = "case-invalid", f"{where} must be a JSON object, not {given}"
+    elif kind == "decimal_max_digits":
+        code, msg = "case-invalid", f"{where} has too many digits: at most {err['ctx']['max_digits']} in all"
+    elif kind == "decimal_max_places":
+        code, msg = "case-invalid", f"{where} has more than {err['ctx']['decimal_places']} decimals: amounts are in whole øre/öre"
+    elif kind in ("string_too_long", "too_long"):
+        limit = err["ctx"].get("max_length")
+        code, msg = "case-invalid", f"{where} is too long: at most {limit} {'characters' if kind == 'string_too_long' else 'items'}"
     else:
         code, msg = "case-invalid", f"{where}: {err['msg'].removeprefix('Value error, ')}"
     return Finding(code, msg, path, 0, 0, loc)

@@ -213,7 +213,7 @@ def _raw_step_findings(located: Located) -> list[Finding]:
         for key, parse in (("at", ex.parse_date), ("when", ex.parse_condition),
                            ("also_when", ex.parse_condition)):
             text = step.get(key)
-            if not isinstance(text, str):
+            if not isinstance(text, str) or len(text) > ex.MAX_LENGTH:  # too long: the schema says so
                 continue
             pointer = ("steps", i, key)
             try:

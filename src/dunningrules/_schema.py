@@ -158,6 +158,9 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
                 pointer,
             )
         ]
+    if kind == "maxLength" and isinstance(instance, str):  # without echoing what may be megabytes
+        return [located.finding("invalid-value", f"{where} has {len(instance):,} characters; the limit is "
+                                f"{expected:,}", pointer)]
     if kind == "pattern":
         wanted = PATTERN_WORDS.get(expected, f"text matching {expected}")
         return [located.finding("invalid-format", f"{where} is {_describe(instance)}; expected {wanted}", pointer)]
