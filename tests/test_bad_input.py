@@ -1142,3 +1142,31 @@ def test_case_values_of_the_wrong_shape_are_told_in_words(tmp_path):
     found = refused(["schedule", NO_RULESET, path])
     assert [f.message for f in found] == ["amount has too many digits: at most 18 in all",
                                           'debtor must be a JSON object, not "Kari"']
+
+
+@pytest.mark.parametrize("name, jobs", [("cases.json", "1"), ("cases.jsonl", "1"), ("cases.jsonl", "2")])
+def test_a_byte_order_mark_at_the_start_of_a_case_file_is_no_part_of_it(tmp_path, name, jobs):
+    source = ROOT / "examples" / ("no-case.json" if name.endswith(".json") else "no-cases.jsonl")
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+    got, plain = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path), "--jobs", jobs], got, io.StringIO()) == 0
+    assert run(["schedule", str(NO_RULESET), str(source)], plain, io.StringIO()) == 0
+    assert got.getvalue() == plain.getvalue()
+
+
+@pytest.mark.parametrize("source, name", [("no-case.json", "case.txt"), ("no-cases.jsonl", "cases.ndjson")])
+def test_a_case_file_of_another_name_is_read_as_what_it_holds(tmp_path, source, name):
+    path = tmp_path / name
+    path.write_bytes((ROOT / "examples" / source).read_bytes())
+    got, want = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path)], got, io.StringIO()) == 0
+    assert run(["schedule", str(NO_RULESET), str(ROOT / "examples" / source)], want, io.StringIO()) == 0
+    assert got.getvalue() == want.getvalue()
+
+
+def test_as_of_is_written_yyyy_mm_dd(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(ROOT / "examples" / "no-case.json"), "--as-of", "20260101"],
+               out, err) == 2
+    assert "not a date YYYY-MM-DD: '20260101'" in err.getvalue()

@@ -53,6 +53,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # as a case's dates (fromisoformat also reads 20260101)
+            raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
@@ -167,8 +169,10 @@ def _read_text(path: str, stdin: IO[str]) -> str:
     (surrogateescape), which `_not_utf8` finds and locates."""
     if path == "-":
         buffer = getattr(stdin, "buffer", None)  # the bytes, whatever the stream's own error handler
-        return stdin.read() if buffer is None else buffer.read().decode("utf-8", "surrogateescape")
-    return read_bounded(path, MAX_CASE_FILE).decode("utf-8", "surrogateescape")
+        text = stdin.read() if buffer is None else buffer.read().decode("utf-8", "surrogateescape")
+    else:
+        text = read_bounded(path, MAX_CASE_FILE).decode("utf-8", "surrogateescape")
+    return text.removeprefix("\ufeff")  # a byte order mark, as some editors save one, is no part of the JSON
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # the bytes surrogateescape could not decode
@@ -289,6 +293,35 @@ def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str
     return EXIT_OK
 
 
+def _not_a_file(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # the reader says what is wrong with it
+
+
+def _one_document_file(path: str) -> bool:
+    """Whether a case file named neither .json nor .jsonl holds one JSON document, as
+    `_is_one_document` tells for stdin, from its first line: JSON Lines start with a whole value."""
+    try:
+        with open(path, "rb") as f:
+            first = b""
+            while not first.strip():
+                first = f.readline(1 << 20)
+                if not first:
+                    return True  # empty: as a .json file, which says so
+    except OSError:
+        return False  # the JSON Lines reader reports it
+    text = first.decode("utf-8", "replace").removeprefix("\ufeff").strip()
+    if text.startswith("["):
+        return True
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return True
+    return False
+
+
 def _is_one_document(text: str) -> bool:
     """Whether stdin holds one JSON document (perhaps pretty-printed, perhaps broken) rather than
     JSON Lines: true when the whole text parses, or when it opens with '{' but its first line alone
@@ -392,12 +425,16 @@ class _Output:
 def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str],
               stderr: IO[str]) -> int:
     name = "<stdin>" if args.case == "-" else args.case
-    if args.case == "-":
+    special = args.case != "-" and not args.case.endswith((".json", ".jsonl")) and _not_a_file(args.case)
+    if special:  # a pipe or a device (/dev/stdin): read once, like standard input
+        with open(args.case, "rb") as f:
+            stdin = io.TextIOWrapper(io.BytesIO(f.read(MAX_CASE_FILE)), encoding="utf-8", errors="surrogateescape")
+    if args.case == "-" or special:
         text: str | None = _read_text("-", stdin)
         whole = text.lstrip().startswith("[") or _is_one_document(text)  # type: ignore[union-attr]
         stdin = io.StringIO(text)
     else:
-        whole = args.case.endswith(".json")
+        whole = args.case.endswith(".json") or (not args.case.endswith(".jsonl") and _one_document_file(args.case))
         text = _read_text(args.case, stdin) if whole else None
     out = _Output(plan, args, name, not whole, stdout, stderr)
     bad = _not_utf8(text, name) if whole else None  # type: ignore[arg-type]
@@ -421,7 +458,8 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
         else:
             stdout.write("".join(rendered))
         return EXIT_INVALID if out.failed else EXIT_OK
-    jobs = 1 if args.case == "-" else _jobs(args, stdout, stderr)
+    source = "-" if special else args.case  # what was read once is read from the buffer
+    jobs = 1 if source == "-" else _jobs(args, stdout, stderr)
     try:
         if jobs > 1:
             with collector_paused() as collect:  # the forked processes start with it paused too
@@ -430,7 +468,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
             return EXIT_INVALID if failed else EXIT_OK
         write = None if out.table or out.with_text else _byte_writer(stdout)
         with collector_paused() as collect:  # the collector's passes were ~10% of a long batch
-            _schedule_lines(out, write, _batch_lines(args.case, stdin), name, collect)
+            _schedule_lines(out, write, _batch_lines(source, stdin), name, collect)
     except BrokenPipeError as e:  # the reader stopped: what it was told still decides the exit code
         return EXIT_INVALID if out.failed or getattr(e, "failed", False) else EXIT_OK
     return EXIT_INVALID if out.failed else EXIT_OK
@@ -554,15 +592,22 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
             write(written)
 
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+
+
 def _batch_lines(path: str, stdin: IO[str]) -> Iterator[bytes | str]:
     """The lines of a JSON Lines input, streamed: a file's as bytes (the fast path reads UTF-8
     itself; a line that is not UTF-8 is reported alone), standard input's as it gives them."""
     if path == "-":
-        yield from stdin
+        first = True
+        for line in stdin:
+            yield line.removeprefix("\ufeff") if first else line  # a byte order mark, as editors save one
+            first = False
         return
     try:
         with open(path, "rb") as f:
-            yield from f
+            for n, line in enumerate(f):
+                yield line.removeprefix(BOM) if not n else line
     except OSError as e:
         raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
 

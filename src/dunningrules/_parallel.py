@@ -81,6 +81,8 @@ def chunk_lines(f: BinaryIO, start: int, end: int) -> list[bytes]:
     block = f.read(end - at)
     if not block.endswith(b"\n"):
         block += f.readline()  # the rest of the last line that starts in this chunk
+    if not at:
+        block = block.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as on one process
     return _LINE(block)
 
 
