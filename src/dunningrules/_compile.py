@@ -74,6 +74,7 @@ class StepPlan:
     when: Callable[[Any], bool] | None
     when_text: str | None
     when_steps: tuple[int, ...]      # steps whose status the condition reads
+    when_by_date: bool               # the condition reads only days_overdue (and params): a function of it
     channels: tuple[str, ...]
     recipient: str
     legal_basis: str | None
@@ -412,6 +413,7 @@ class _Compiler:
             when=when,
             when_text=step.when,
             when_steps=tuple(sorted(self.cond_steps.get(i, ()))),
+            when_by_date=when is not None and _reads_only_days_overdue(step.when),  # type: ignore[arg-type]
             channels=tuple(step.channels),
             recipient=step.recipient or self.rs.defaults.recipient,
             legal_basis=step.legal_basis,
@@ -615,6 +617,13 @@ class _Compiler:
             simple_steps=all(p.at.kind in ("due", "step_date", "step_deadline") and p.repeat_every is None
                              and not p.when_steps for p in plans),  # type: ignore[union-attr]
         )
+
+
+def _reads_only_days_overdue(text: str) -> bool:
+    """Whether a (valid) condition reads nothing of the case but `days_overdue`, so that its
+    value is a function of the step's date minus the due date."""
+    names = ex.condition_names(ex.parse_condition(text))
+    return bool(names) and all(n.parts[0] in ("days_overdue", "params") for n in names)
 
 
 def _days_after_due(step: Step) -> int | None:

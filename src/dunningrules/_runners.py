@@ -97,10 +97,13 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     """A step that does not repeat: `_Run.step` then `_Run.occurrence`, written out for a run
     without pauses and not paid in full."""
     at = sp.at
-    resolve = None if at.kind in ("due", "step_date") else _resolver(at, listed, with_offsets=False)
+    resolve = None if at.kind in ("due", "step_date", "step_deadline") else _resolver(at, listed, with_offsets=False)
+    of_deadline = at.kind == "step_deadline"  # anchored on the other step's deadline, not its date
     from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
     dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
     when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
+    by_date = sp.when_by_date
+    decided: dict[int, bool] = {}  # days after the due date -> the condition, where by_date
     # The planned action, made once per anchor date, with the due date and the fact its fee needs
     # where the fee reads them (`_Run.price`); a plain tuple that any number of schedules share,
     # kept with its sort key (see `_Run.occurrence`), as a run lists it.
@@ -146,7 +149,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         else:
             status = run.statuses[ref]  # type: ignore[index]
             if status == "planned":
-                anchor = run.dates[ref]  # type: ignore[index]
+                anchor = (run.deadlines if of_deadline else run.dates)[ref]  # type: ignore[index]
             elif status == "skipped":
                 skipped(run, skipped_why)
                 return
@@ -178,14 +181,21 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                     run.occurrence(sp, raw, o, None)
                     return
         if when is not None:
-            statuses = run.statuses
-            for i in when_steps:
-                if statuses[i] == "waiting":
-                    run.occurrence(sp, raw, o, None)  # waits, with the reason
-                    return
-            scope = run.scope
-            scope.date = o
-            if not when(scope):
+            if by_date:  # decided once per number of days after the due date
+                ok = decided.get(o - run.due)
+                if ok is None:
+                    run.scope.date = o
+                    ok = decided[o - run.due] = when(run.scope)
+            else:
+                statuses = run.statuses
+                for i in when_steps:
+                    if statuses[i] == "waiting":
+                        run.occurrence(sp, raw, o, None)  # waits, with the reason
+                        return
+                scope = run.scope
+                scope.date = o
+                ok = when(scope)
+            if not ok:
                 run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
                 return
         if pair is None:
