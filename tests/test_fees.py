@@ -903,6 +903,6 @@ def test_the_json_of_a_shipped_norwegian_collection_notice(no_shipped):
         '"status": "planned", "channels": ["letter", "email"], "recipient": "debtor", "deadline": "2026-04-21", '
         '"legal_basis": "inkassoloven § 9: written notice after the due date, at least 14 days to pay; fee '
         'inkassoforskriften § 1-2", "reason": "due + 15 days = Thu 2 Apr 2026, Maundy Thursday; rolled forward '
-        'to Tue 7 Apr 2026; deadline + 14 days = Tue 21 Apr 2026", "title": "Inkassovarsel", "occurrence": null, '
+        'to Tue 7 Apr 2026; deadline 14 days later = Tue 21 Apr 2026", "title": "Inkassovarsel", "occurrence": null, '
         '"fee": "37.50", "claim": {"principal": "9500.00", "fees": "37.50", "interest": "62.47", '
         '"total": "9599.97"}, "claim_error": null}')

@@ -726,7 +726,7 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
     elif outcome == "planned" and sp.deadline is not None:
         final = rolled if pause is None else cal.roll_ordinal(pause[1] + 1, "following")
         raw_dl = _shift(final, sp.deadline, cal)
-        text = f"deadline + {sp.deadline.text} = {human_date(raw_dl)}"
+        text = f"deadline {sp.deadline.text} later = {human_date(raw_dl)}"
         if not cal.is_business_ordinal(raw_dl):
             name = cal.closure_name(dt.date.fromordinal(raw_dl))
             if sp.deadline_roll == "none":
