@@ -1103,7 +1103,7 @@ def test_a_ruleset_whose_schedules_could_hold_too_many_actions_is_refused(tmp_pa
 def test_a_ruleset_of_more_than_200_steps_is_refused(tmp_path):
     steps = "".join(f"  - {{id: s{i}, action: reminder, at: due + {i} days}}\n" for i in range(201))
     f = only(validate(tmp_path, BASE.split("steps:")[0] + "steps:\n" + steps), "invalid-value")
-    assert f.message.startswith("steps:")
+    assert f.message == "steps has 201 items; the limit is 200"
 
 
 def test_a_folder_a_rate_file_and_a_jsonl_for_one_case_are_named_for_what_they_are(tmp_path):
@@ -1170,3 +1170,43 @@ def test_as_of_is_written_yyyy_mm_dd(tmp_path):
     assert run(["schedule", str(NO_RULESET), str(ROOT / "examples" / "no-case.json"), "--as-of", "20260101"],
                out, err) == 2
     assert "not a date YYYY-MM-DD: '20260101'" in err.getvalue()
+
+
+def test_with_text_and_a_table_are_a_usage_error():
+    err = io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(ROOT / "examples" / "no-case.json"), "--with-text",
+                "--format", "table"], io.StringIO(), err) == 2
+    assert "cannot be combined with --format table" in err.getvalue()
+
+
+def test_a_policy_file_is_named_for_what_it_is():
+    [f] = refused(["validate", ROOT / "rulesets" / "policies" / "no.yaml"])
+    assert f.code == "not-a-ruleset" and "lint policy" in f.message
+
+
+@pytest.mark.parametrize("command", [["render", "--step", "reminder-1"], ["explain", "--case"]])
+def test_render_and_explain_locate_what_evaluating_the_case_finds(tmp_path, command):
+    path = tmp_path / "late.json"
+    path.write_text('{"id": "L-2", "due_date": "2100-12-30", "amount": "9500.00", "currency": "NOK"}',
+                    encoding="utf-8")
+    args = (["render", NO_RULESET, path, *command[1:]] if command[0] == "render"
+            else ["explain", NO_RULESET, "--case", path])
+    [f] = refused(args)
+    assert (f.path, f.line, f.code) == (str(path), 1, "calendar-range") and f.message.startswith("step reminder-1:")
+
+
+def test_a_fact_of_no_fact_type_is_one_problem(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text('{"id": "X", "due_date": "2026-03-18", "amount": "9500.00", "currency": "NOK", '
+                    '"facts": {"x": Infinity}}', encoding="utf-8")
+    [f] = refused(["schedule", NO_RULESET, path])
+    assert (f.code, f.message) == ("case-fact-type", "facts.x must be true, false, null, a number or a text, not Infinity")
+
+
+def test_invisible_characters_that_reorder_text_are_written_escaped(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({**CASE, "f\u202eoo\u200b": 1}), encoding="utf-8")
+    ruleset = tmp_path / "r.yaml"
+    ruleset.write_text(BASE, encoding="utf-8")
+    [f] = refused(["schedule", ruleset, path])
+    assert "f\\u202eoo\\u200b" in f.message and "\u202e" not in f.message

@@ -499,3 +499,15 @@ def test_command_errors_are_located_with_exit_codes(tmp_path) -> None:
     assert code == 2
     code, out, err = run("--help")
     assert code == 0 and "--cases FILE" in out
+
+
+def test_cases_with_a_byte_order_mark(tmp_path) -> None:
+    from dunningrules._cli import run
+    import io as _io
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b"\xef\xbb\xbf" + (ROOT / "examples" / "no-cases.jsonl").read_bytes())
+    out, err = _io.StringIO(), _io.StringIO()
+    ruleset = str(NO_DIR / "standard.yaml")
+    assert run(["diff", ruleset, ruleset, "--cases", str(cases)], out, err) == 0, err.getvalue()
+    assert "Outcomes over 5 cases" in out.getvalue()

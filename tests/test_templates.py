@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import json
 import importlib.util
 import os
 import sys
@@ -608,10 +609,28 @@ def test_a_notice_that_fails_on_one_case_names_the_case_and_the_step(tmp_path):
     cases = ROOT / "examples" / "no-cases.jsonl"
     out, err = io.StringIO(), io.StringIO()
     assert run(["schedule", str(folder / "standard.yaml"), str(cases), "--with-text", "--jobs", "1"], out, err) == 1
-    [at_case] = [line for line in err.getvalue().splitlines() if "case-text-failed" in line]
-    [at_template] = [line for line in err.getvalue().splitlines() if "template-error" in line]
+    at_case, at_template = err.getvalue().splitlines()  # the case first, then why
     assert at_case.startswith(f"{cases}:2:1: case-text-failed: the notice of step reminder-1 could not be written")
     assert at_case.endswith("this case's schedule is left out")
     assert at_template.endswith(": template-error: division by zero (the notice of step reminder-1 for case "
                                 "NO-2026-002)")
     assert len(out.getvalue().splitlines()) == len(cases.read_text().splitlines()) - 1
+
+
+def test_a_template_reads_the_debtors_kind_and_other_attributes_behind_is_defined(tmp_path):
+    import shutil
+
+    folder = tmp_path / "no"
+    shutil.copytree(ROOT / "rulesets" / "no", folder)
+    (folder / "templates" / "nb" / "reminder.j2").write_text(
+        "{% block subject %}x{% endblock %}{% block body %}"
+        "{% if debtor.kind is defined %}kind={{ debtor.kind }}{% endif %};"
+        "{% if debtor.unit is defined %}unit={{ debtor.unit }}{% endif %}{% endblock %}", encoding="utf-8")
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"id": "K", "due_date": "2026-03-18", "amount": "9500.00", "currency": "NOK",
+                                "debtor": {"name": "Acme AS", "language": "nb", "kind": "organisation",
+                                           "unit": "H0301"}}), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["render", str(folder / "standard.yaml"), str(case), "--step", "reminder-1"], out, err) == 0, \
+        err.getvalue()
+    assert "kind=organisation;unit=H0301" in out.getvalue()

@@ -193,11 +193,13 @@ def _not_utf8(text: str, name: str, line_offset: int = 0) -> Finding | None:
 def _lines(path: str, stdin: IO[str]) -> Iterator[str]:
     """The lines of a JSON Lines input, streamed: a batch may hold millions of cases."""
     if path == "-":
-        yield from stdin
+        for n, line in enumerate(stdin):
+            yield line if n else line.removeprefix("\ufeff")  # a byte order mark is no part of the JSON
         return
     try:
         with open(path, encoding="utf-8") as f:
-            yield from f
+            for n, line in enumerate(f):
+                yield line if n else line.removeprefix("\ufeff")
     except OSError as e:
         raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
 
@@ -239,8 +241,9 @@ def _text_or_none(plan: Plan, case: Case, action: Any) -> dict[str, str] | None:
     return action_text(plan, case, action)
 
 
-def read_one_case(path: str, stdin: IO[str]) -> Case:
-    """The one case in a .json file or on stdin (`-`); CaseError lists every problem, located."""
+def read_one_case(path: str, stdin: IO[str], plan: Plan | None = None, as_of: dt.date | None = None) -> Case:
+    """The one case in a .json file or on stdin (`-`); CaseError lists every problem, located,
+    with, when a plan is given, what evaluating it finds (a currency, a date past the calendar)."""
     name = "<stdin>" if path == "-" else path
     if path.endswith(".jsonl"):
         raise CaseError([Finding("case-invalid", "one case is needed here: give a .json file with one case "
@@ -257,12 +260,17 @@ def read_one_case(path: str, stdin: IO[str]) -> Case:
     case = _case_or_findings(data, name)
     if isinstance(case, list):
         raise CaseError([_locate(_reroot(f, prefix), text, name) for f in case])
+    if plan is not None:
+        try:
+            evaluate(plan, case, as_of=as_of)  # kept in the plan's memo for the caller's own call
+        except CaseError as e:
+            raise CaseError([_locate(_reroot(f, prefix), text, name) for f in e.findings]) from None
     return case
 
 
 def _render(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     name = "<stdin>" if args.case == "-" else args.case
-    case = read_one_case(args.case, stdin)  # a CaseError is printed by run()
+    case = read_one_case(args.case, stdin, plan, args.as_of)  # a CaseError is printed by run()
     steps = [s.id for s in plan.source.steps]
     if args.step not in steps:
         hint = did_you_mean(args.step, steps)
@@ -406,7 +414,8 @@ class _Output:
                                            "written (the template's finding says why); this case's schedule "
                                            "is left out", self.name, 0, 0, prefix), text, self.name, line_offset)
                     note = f" (the notice of step {action.step} for case {case.id})"
-                    self.fail([here, *(dataclasses.replace(f, message=f.message + note) for f in e.findings)])
+                    self.failed = True  # the case's line first, then the template's (not sorted by path)
+                    self.report([here, *(dataclasses.replace(f, message=f.message + note) for f in e.findings)])
                     return None
                 indent = None if self.batch else 2
                 out = json.dumps(data, ensure_ascii=False, indent=indent,
@@ -731,6 +740,10 @@ def run(args: list[str], stdout: IO[str] | None = None, stderr: IO[str] | None =
         return int(e.code or 0)
     if ns.command is None:
         parser.print_help(stderr)
+        return EXIT_USAGE
+    if getattr(ns, "with_text", False) and getattr(ns, "format", None) == "table":
+        print(f"dunningrules {ns.command}: --with-text adds the notices to the JSON output; "
+              "it cannot be combined with --format table", file=stderr)
         return EXIT_USAGE
     try:
         if ns.command == "validate":

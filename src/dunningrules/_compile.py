@@ -207,7 +207,7 @@ class _Compiler:
                     self.error(
                         "wrong-type",
                         f"params.{off.param} is used as a count of {off.unit.replace('_', ' ')} "
-                        f"and must be a whole number >= 0, not {value!r}",
+                        f"and must be a whole number >= 0, not {_yaml_value(value)}",
                         pointer, off.pos + base,
                     )
                     continue
@@ -380,7 +380,7 @@ class _Compiler:
                     hint = "; only true and false are booleans here"
                 self.error(
                     "wrong-type",
-                    f"facts.{name}.default must be a {decl.type}, not {decl.default!r}{hint}",
+                    f"facts.{name}.default must be a {decl.type}, not {_yaml_value(decl.default)}{hint}",
                     ("facts", name, "default"),
                 )
             out.append(FactPlan(name, decl.type, decl.default, not has_default))
@@ -617,6 +617,17 @@ class _Compiler:
             simple_steps=all(p.at.kind in ("due", "step_date", "step_deadline") and p.repeat_every is None
                              and not p.when_steps for p in plans),  # type: ignore[union-attr]
         )
+
+
+def _yaml_value(value: Any) -> str:
+    """A value as a ruleset writes it (1.5, true, 'text'), for messages; never a Python repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
 
 
 def _reads_only_days_overdue(text: str) -> bool:

@@ -52,7 +52,23 @@ def case_from_data(data: Mapping[str, Any], path: str = "<case>") -> Case:
     except ValidationError as e:
         # With what the models could not read, what `_check_case` would say of the events, so
         # that one round names every problem.
-        raise CaseError([_case_finding(err, path) for err in e.errors()] + _event_amounts(data, path)) from None
+        raise CaseError([_case_finding(err, path) for err in _one_per_fact(e.errors())]
+                        + _event_amounts(data, path)) from None
+
+
+def _one_per_fact(errors: list[Any]) -> list[Any]:
+    """A fact's value refused by every type a fact may have is one problem, not one per type."""
+    out, seen = [], set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        if len(loc) == 3 and loc[0] == "facts":
+            if loc[:2] in seen:
+                continue
+            seen.add(loc[:2])
+            err = {**err, "loc": loc[:2], "type": "fact_value",
+                   "msg": "a fact is true, false, null, a number or a text"}
+        out.append(err)
+    return out
 
 
 def _event_amounts(data: Mapping[str, Any], path: str) -> list[Finding]:
@@ -102,6 +118,8 @@ def _case_finding(err: Any, path: str) -> Finding:
         code, msg = "case-invalid-date", f"{where} must be a real date YYYY-MM-DD, not {given}"
     elif kind in ("greater_than", "greater_than_equal"):
         code, msg = "case-negative-amount", f"{where} must be greater than 0, not {given}"
+    elif kind == "fact_value":
+        code, msg = "case-fact-type", f"{where} must be true, false, null, a number or a text, not {given}"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         code, msg = "case-invalid", f"{where} must be a JSON object, not {given}"
     elif kind == "decimal_max_digits":

@@ -1007,7 +1007,7 @@ def run_explain(args: Sequence[str], stdout: IO[str], stderr: IO[str], stdin: IO
     try:
         ruleset = load_ruleset(ns.ruleset)
         plan = compile(ruleset)
-        case = None if ns.case is None else _cli.read_one_case(ns.case, stdin or _cli.sys.stdin)
+        case = None if ns.case is None else _cli.read_one_case(ns.case, stdin or _cli.sys.stdin, plan, ns.as_of)
         stdout.write(explain(ruleset, case, ns.format, plan=plan, as_of=ns.as_of))
         return _cli.EXIT_OK
     except InvalidInputError as e:

@@ -101,6 +101,10 @@ def _checked_tree(located: Located) -> Located:
     if not isinstance(located.data, dict):
         raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
                                             "dunningrules, id, version, title, ... and steps")])
+    if "dunningrules-policy" in located.data and "dunningrules" not in located.data:
+        raise RulesetError([located.finding("not-a-ruleset", "this is a lint policy, not a ruleset; use it with: "
+                                            "dunningrules lint --policy FILE RULESET", ("dunningrules-policy",),
+                                            key=True)])
     if "dunningrules-rates" in located.data and "dunningrules" not in located.data:
         raise RulesetError([located.finding("not-a-ruleset", "this is a rate file, not a ruleset; a ruleset "
                                             "names it with `rates:` and validate checks it there",

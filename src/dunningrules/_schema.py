@@ -158,6 +158,9 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
                 pointer,
             )
         ]
+    if kind == "maxItems" and isinstance(instance, list):
+        return [located.finding("invalid-value", f"{where} has {len(instance):,} items; the limit is {expected:,}",
+                                pointer)]
     if kind == "maxLength" and isinstance(instance, str):  # without echoing what may be megabytes
         return [located.finding("invalid-value", f"{where} has {len(instance):,} characters; the limit is "
                                 f"{expected:,}", pointer)]

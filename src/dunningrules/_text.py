@@ -36,9 +36,12 @@ def text_context(plan: Plan, case: Case, action: Action, language: str) -> dict[
     """The values a template sees (see _templates.CONTEXT_NAMES)."""
     creditor = case.creditor or plan.source.creditor
     d = case.debtor
-    # Only the documented attributes: what validation's dry runs check is what templates get.
+    # The documented attributes, always; `kind` and any other attribute the case gives when it has
+    # a debtor, which the check at validation cannot know (docs/notices.md: behind `is defined`).
     debtor = {"name": d.name if d else None, "address": d.address if d else None,
               "language": d.language if d else None}
+    if d is not None:
+        debtor = {**(d.model_extra or {}), "kind": d.kind, **debtor}
     claim = action.claim
     return {
         "case": {"id": case.id, "due_date": case.due_date, "payment_reference": case.payment_reference,
