@@ -814,6 +814,7 @@ def run_tests(paths: list[str], *, run: str | None = None, junit: str | None = N
         print(f"dunningrules test: --run: not a valid regular expression: {e}", file=err)
         return EXIT_USAGE
     files, problems = _files(list(paths))
+    shown = len(problems)  # problems printed on err: what the summary counts
     for f in problems:
         print(f, file=err)
     plans: dict[Path, Plan | list[Finding]] = {}
@@ -836,9 +837,11 @@ def run_tests(paths: list[str], *, run: str | None = None, junit: str | None = N
                 shown_rulesets.add(file.ruleset_key)
             for f in sorted(set(findings), key=findings.index):
                 print(f, file=err)
+                shown += 1
             for t in tests:
                 for f in t.findings:
                     print(f, file=err)
+                    shown += 1
             broken_files.append(file)
             continue
         assert file.plan is not None and file.ruleset is not None and file.ruleset_key is not None
@@ -855,12 +858,13 @@ def run_tests(paths: list[str], *, run: str | None = None, junit: str | None = N
             results.append(result)
             if result.outcome == "error":
                 print(result.report, file=err)
+                shown += result.report.count("\n") + 1
             elif result.outcome == "failed":
                 print(f"FAIL {file.path}:{test.line} {test.name}", file=out)
                 print(result.report, file=out)
     passed = sum(r.outcome == "passed" for r in results)
     failed = sum(r.outcome == "failed" for r in results)
-    errors = sum(r.outcome == "error" for r in results) + len(broken_files) + len(problems)
+    errors = shown
     uncovered = {key: [s for s in steps if s not in reached[key]] for key, steps in steps_of.items()}
     for key, steps in steps_of.items():
         missing = uncovered[key]
