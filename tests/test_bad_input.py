@@ -1210,3 +1210,14 @@ def test_invisible_characters_that_reorder_text_are_written_escaped(tmp_path):
     ruleset.write_text(BASE, encoding="utf-8")
     [f] = refused(["schedule", ruleset, path])
     assert "f\\u202eoo\\u200b" in f.message and "\u202e" not in f.message
+
+
+@pytest.mark.parametrize("written, message", [
+    ("0", "steps.1.fee.amount must be more than 0, not 0"),
+    ("-5", "steps.1.fee.amount must be more than 0, not -5"),
+    ("180.001", "steps.1.fee.amount: at most 2 decimals (whole øre/öre)"),
+])
+def test_a_fee_amount_out_of_range_is_told_so(tmp_path, written, message):
+    text = edit("      after: 14 days\n", f"      after: 14 days\n    fee: {{kind: collection_notice, amount: {written}}}\n")
+    f = only(validate(tmp_path, text), "invalid-value")
+    assert f.message == message

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -82,7 +83,7 @@ def parse_ruleset(text: str | bytes, path: str = "<string>", *, texts: bool = Tr
         ruleset = Ruleset.model_validate(located.data)
     except ValidationError as e:  # the schema let through what the model refuses: still located
         raise RulesetError([
-            located.finding("invalid-value", f"{'.'.join(map(str, err['loc']))}: {err['msg']}",
+            located.finding("invalid-value", f"{'.'.join(map(str, err['loc']))}: {_model_message(err)}",
                             tuple(err["loc"]))
             for err in e.errors()
         ]) from None
@@ -93,6 +94,16 @@ def parse_ruleset(text: str | bytes, path: str = "<string>", *, texts: bool = Tr
     ruleset._origin = Origin(path, located, content_sha256(located.data), rates, templates)
     compile(ruleset)  # semantic checks: references, cycles, expressions, calendar, fees
     return ruleset
+
+
+def _model_message(err: Any) -> str:
+    """What a model refused that the schema let through, in the ruleset's words."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "decimal_max_places":
+        return f"at most {ctx.get('decimal_places')} decimals (whole øre/öre)"
+    if err["type"] == "decimal_max_digits":
+        return f"at most {ctx.get('max_digits')} digits in all"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _checked_tree(located: Located) -> Located:

@@ -106,9 +106,12 @@ def _leaves(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
         # Text where text or a number may go: what the text's own branch says of it.
         # (Only where the other branches want another type: a word that is neither one of a
         # list nor an x-name gets the list, with did-you-mean.)
-        texts = [e for e in error.context if e.validator == "pattern"] if isinstance(error.instance, str) else []
-        others = all(e.validator in ("pattern", "type") for e in error.context)
-        error = texts[0] if texts and others else jsonschema.exceptions.best_match(error.context)
+        # So too a number given where a number or text may go: the number's branch says what is wrong.
+        fitting = [e for e in error.context if e.validator != "type"]
+        if fitting and all(e.validator in ("type", fitting[0].validator) for e in error.context):
+            error = jsonschema.exceptions.best_match(fitting)
+        else:
+            error = jsonschema.exceptions.best_match(error.context)
     return error
 
 
@@ -158,6 +161,10 @@ def _finding(located: Located, error: jsonschema.ValidationError) -> list[Findin
                 pointer,
             )
         ]
+    if kind in ("exclusiveMinimum", "minimum", "maximum", "exclusiveMaximum"):
+        bound = {"exclusiveMinimum": "more than", "minimum": "at least", "maximum": "at most",
+                 "exclusiveMaximum": "less than"}[kind]
+        return [located.finding("invalid-value", f"{where} must be {bound} {expected}, not {instance}", pointer)]
     if kind == "maxItems" and isinstance(instance, list):
         return [located.finding("invalid-value", f"{where} has {len(instance):,} items; the limit is {expected:,}",
                                 pointer)]
