@@ -1221,3 +1221,12 @@ def test_a_fee_amount_out_of_range_is_told_so(tmp_path, written, message):
     text = edit("      after: 14 days\n", f"      after: 14 days\n    fee: {{kind: collection_notice, amount: {written}}}\n")
     f = only(validate(tmp_path, text), "invalid-value")
     assert f.message == message
+
+
+def test_a_missing_title_or_a_misspelt_key_does_not_hide_the_steps_problems(tmp_path):
+    text = edit("title: Test rules\n", "titel: Test rules\n").split("steps:")[0] + """steps:
+  - {id: a, action: reminder, at: b + 1 day}
+  - {id: b, action: reminder, at: a + 1 day}
+  - {id: c, action: reminder, at: due + 101 years}
+"""
+    assert sorted(codes(validate(tmp_path, text))) == ["missing-key", "offset-too-large", "step-cycle", "unknown-key"]

@@ -149,6 +149,12 @@ def _once(findings: list[Finding]) -> list[Finding]:
 _EXPR_QUOTE = re.compile(r"""^in (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"): """)
 
 
+# Top-level keys the compiler's checks do not read: a missing one is stood in for, so that the
+# steps are still checked in the same round.
+_STAND_INS = {"id": "x", "version": "0", "title": "(missing title)", "description": "-"}
+_MISSING_KEY = re.compile(r"^the ruleset needs the key '([a-z_]+)'$")
+
+
 def _checks_without_bad_steps(located: Located, findings: list[Finding]) -> list[Finding]:
     """The compiler's findings for a ruleset whose schema findings all lie inside steps: the
     ruleset compiled without those steps, located in the file as written; findings that name a
@@ -158,9 +164,19 @@ def _checks_without_bad_steps(located: Located, findings: list[Finding]) -> list
     if "extends" in data or not isinstance(steps, list):
         return []  # an extension is checked whole once merged; without steps there is nothing to do
     bad = set()
+    data = dict(data)
     for f in findings:
         if len(f.pointer) < 2 or f.pointer[0] != "steps" or not isinstance(f.pointer[1], int):
-            return []  # a top-level problem: the rest cannot be read reliably
+            # A top-level problem: the rest is checked only around a missing name or title
+            # (a stand-in takes its place) or a key the ruleset does not know (left out).
+            missing = _MISSING_KEY.search(f.message) if f.code == "missing-key" and not f.pointer else None
+            if missing and missing[1] in _STAND_INS:
+                data[missing[1]] = _STAND_INS[missing[1]]
+            elif f.code == "unknown-key" and len(f.pointer) == 1:
+                data.pop(f.pointer[0], None)
+            else:
+                return []  # the rest cannot be read reliably
+            continue
         bad.add(f.pointer[1])
     kept = [i for i in range(len(steps)) if i not in bad]
     left_out = {steps[i]["id"] for i in bad if i < len(steps) and isinstance(steps[i], dict)
