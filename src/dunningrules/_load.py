@@ -283,8 +283,8 @@ def _load_rates(name: str, path: str, located: Located) -> RateBook:
             "outside-tree", f"rates: {name!r} is outside the ruleset's folder; a ruleset reads only files "
             "in its own folder tree", ("rates",))])
     if not target.is_file():
-        raise RulesetError([located.finding("rates-unavailable", f"rate file {name!r} does not exist",
-                                            ("rates",))])
+        what = "is a folder, not a rate file" if target.is_dir() else "does not exist"
+        raise RulesetError([located.finding("rates-unavailable", f"rate file {name!r} {what}", ("rates",))])
     return parse_rates(read_bounded(target), str(Path(path).parent / name))
 
 
