@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from ._compile import Plan, compile
-from ._errors import _ESCAPED, CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
+from ._errors import CONTROL_ESCAPES, CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from pydantic import ValidationError
 
 from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_json, schedule_line
@@ -671,7 +671,7 @@ def render_table(schedule: Schedule) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[6])
     # A case id or a text from a ruleset never breaks a row or drives the terminal: control
     # characters are written escaped, as in findings.
-    return "\n".join(line.translate(_ESCAPED) for line in lines) + "\n\n"
+    return "\n".join(line.translate(CONTROL_ESCAPES) for line in lines) + "\n\n"
 
 
 # ------------------------------------------------------------------ commands

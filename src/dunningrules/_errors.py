@@ -29,7 +29,7 @@ JsonPath = tuple[str | int, ...]
 
 # C0 and C1 controls, line and paragraph separators, and the invisible characters that reorder or
 # hide text on a terminal (zero-width, bidirectional marks, overrides and isolates, the BOM).
-_ESCAPED = {c: f"\\u{c:04x}" if c > 0xFF else repr(chr(c))[1:-1]
+CONTROL_ESCAPES = {c: f"\\u{c:04x}" if c > 0xFF else repr(chr(c))[1:-1]
             for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), 0x2028, 0x2029,
                       *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)}
 
@@ -49,7 +49,7 @@ class Finding:
         # One finding, one line: a control character a case or a file name brought in (a newline
         # in a field name, a terminal escape) is written escaped, so it can neither forge another
         # finding nor drive the terminal.
-        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}".translate(_ESCAPED)
+        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}".translate(CONTROL_ESCAPES)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.code)
