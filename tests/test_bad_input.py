@@ -1230,3 +1230,17 @@ def test_a_missing_title_or_a_misspelt_key_does_not_hide_the_steps_problems(tmp_
   - {id: c, action: reminder, at: due + 101 years}
 """
     assert sorted(codes(validate(tmp_path, text))) == ["missing-key", "offset-too-large", "step-cycle", "unknown-key"]
+
+
+@pytest.mark.parametrize("name", ["case.json", "cases.jsonl"])
+def test_a_misspelt_fact_is_refused_and_other_undeclared_facts_are_ignored(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(json.dumps({**CASE, "facts": {"first_time_lte": True, "crm_segment": "A"}}) + "\n",
+                    encoding="utf-8")
+    ruleset = tmp_path / "r.yaml"
+    ruleset.write_text(BASE, encoding="utf-8")
+    [f] = refused(["schedule", ruleset, path])
+    assert f.code == "case-unknown-fact" and "did you mean 'first_time_late'?" in f.message
+    path.write_text(json.dumps({**CASE, "facts": {"crm_segment": "A"}}) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    assert run(["schedule", str(ruleset), str(path)], out, io.StringIO()) == 0 and out.getvalue()

@@ -152,6 +152,9 @@ class Plan:
     lines: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # the steps in evaluation order as functions of a run (see _evaluate._runner), made once
     runners: list[Any] = field(default_factory=list, compare=False, repr=False)
+    # a fact a case gives that the ruleset does not declare -> the declared fact it is a
+    # misspelling of, or None (then it is ignored); decided once per name (see _evaluate)
+    undeclared: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 def content_sha256(data: Any) -> str:

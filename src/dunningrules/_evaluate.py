@@ -175,8 +175,25 @@ def _fine_facts(plan: Plan, case: Case) -> Mapping[str, Any] | None:
     return facts
 
 
+def misspelt_fact(plan: Plan, name: str) -> str | None:
+    """The declared fact an undeclared one a case gives is a misspelling of, or None: a fact
+    the ruleset does not declare is ignored, and a misspelt one would be too, silently (a
+    landlord's opt-out of the eviction warning lost to a typo)."""
+    found = plan.undeclared.get(name, False)
+    if found is False:
+        close = difflib.get_close_matches(name, [f.name for f in plan.facts], n=1, cutoff=0.85)
+        found = close[0] if close else None
+        if len(plan.undeclared) < MEMO_LIMIT:
+            plan.undeclared[name] = found
+    return found  # type: ignore[return-value]
+
+
 def _given_facts(plan: Plan, given: Mapping[str, Any]) -> dict[str, Any] | None:
     """The facts a case gives, with defaults applied; None where `_check_case` finds a problem."""
+    if len(given) > sum(1 for fact in plan.facts if fact.name in given):  # some not declared
+        declared = {fact.name for fact in plan.facts}
+        if any(name not in declared and misspelt_fact(plan, name) for name in given):
+            return None
     facts: dict[str, Any] = {}
     for fact in plan.facts:
         value = given.get(fact.name)
@@ -216,6 +233,12 @@ def _check_case(plan: Plan, case: Case, path: str) -> dict[str, Any]:
             f"{cal.first}..{cal.last}", ("due_date",))
     facts: dict[str, Any] = {}
     given = case.facts
+    declared = {fact.name for fact in plan.facts}
+    for name in given:
+        meant = None if name in declared else misspelt_fact(plan, name)
+        if meant is not None:
+            bad("case-unknown-fact", f"facts.{name} is not a fact of this ruleset; did you mean {meant!r}? "
+                "(a fact the ruleset does not declare is ignored)", ("facts", name))
     for fact in plan.facts:
         value = given.get(fact.name)
         if value is not None:
