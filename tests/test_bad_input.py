@@ -1244,3 +1244,8 @@ def test_a_misspelt_fact_is_refused_and_other_undeclared_facts_are_ignored(tmp_p
     path.write_text(json.dumps({**CASE, "facts": {"crm_segment": "A"}}) + "\n", encoding="utf-8")
     out = io.StringIO()
     assert run(["schedule", str(ruleset), str(path)], out, io.StringIO()) == 0 and out.getvalue()
+
+
+def test_a_value_of_the_wrong_type_and_not_allowed_is_one_problem(tmp_path):
+    [f] = validate(tmp_path, edit("dunningrules: 1\n", "dunningrules: \"01\"\n"))
+    assert f.code == "invalid-value" and "expected one of: 1" in f.message

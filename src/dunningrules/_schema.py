@@ -183,5 +183,7 @@ def validate_tree(located: Located) -> list[Finding]:
     for error in _validator().iter_errors(located.data):
         findings.extend(_finding(located, error))
     # One error can name every missing key, and jsonschema reports `required` once per key:
-    # keep each finding once.
-    return list(dict.fromkeys(findings))
+    # keep each finding once.  A value refused both for its type and as not one of the allowed
+    # values (`dunningrules: 01`) is one problem: the list of allowed values says more.
+    listed = {f.pointer for f in findings if f.code == "invalid-value" and "expected one of" in f.message}
+    return [f for f in dict.fromkeys(findings) if not (f.code == "wrong-type" and f.pointer in listed)]
