@@ -528,7 +528,7 @@ def test_recurring_stops_when_paid_in_full():
         (D(2026, 4, 20), "planned"),   # Sat 18 Apr -> Mon 20 Apr
         (D(2026, 5, 18), "skipped"),
     ]
-    assert occ[-1].reason.endswith("skipped: paid in full on Fri 1 May 2026")
+    assert occ[-1].reason.endswith("skipped: the amount was paid in full on Fri 1 May 2026")
 
 
 def test_recurring_continues_after_a_partial_payment():
@@ -934,7 +934,7 @@ def test_full_payment_on_the_day_of_a_step_skips_it_and_everything_after():
     s = run(STOP_BODY, events=[pay("2026-03-23", "1000.00")])
     assert statuses(s) == {"invoice": "planned", "a": "skipped", "b": "skipped", "c": "skipped"}
     acts = first(s)
-    assert acts["a"].reason == "due + 5 days = Mon 23 Mar 2026; skipped: paid in full on Mon 23 Mar 2026"
+    assert acts["a"].reason == "due + 5 days = Mon 23 Mar 2026; skipped: the amount was paid in full on Mon 23 Mar 2026"
     assert acts["c"].reason == "b + 1 day: skipped: anchor step b was skipped"
 
 
@@ -948,7 +948,7 @@ def test_partial_payments_do_not_stop_until_they_add_up():
     assert set(statuses(s).values()) == {"planned"}
     s = run(STOP_BODY, events=[pay("2026-03-20", "500.00"), pay("2026-03-30", "500.00")])
     assert statuses(s) == {"invoice": "planned", "a": "planned", "b": "skipped", "c": "skipped"}
-    assert first(s)["b"].reason.endswith("skipped: paid in full on Mon 30 Mar 2026")
+    assert first(s)["b"].reason.endswith("skipped: the amount was paid in full on Mon 30 Mar 2026")
 
 
 def test_overpayment_counts_as_paid_in_full():
@@ -973,7 +973,7 @@ def test_a_step_shifted_past_the_full_payment_is_skipped():
                                 pay("2026-03-25", "1000.00")])
     assert (a.status, a.date) == ("skipped", D(2026, 3, 27))
     assert a.reason == ("due + 5 days = Mon 23 Mar 2026; inside dispute pause Fri 20 Mar 2026 to Thu 26 Mar 2026; "
-                        "moved to Fri 27 Mar 2026; skipped: paid in full on Wed 25 Mar 2026")
+                        "moved to Fri 27 Mar 2026; skipped: the amount was paid in full on Wed 25 Mar 2026")
 
 
 # ===================================================================== as_of
@@ -1244,7 +1244,7 @@ def test_paid_in_full_during_an_open_dispute_skips_the_paused_steps():
     (action,) = evaluate(plan, case).actions
     assert action.status == "skipped"
     assert action.reason == ("due + 5 days = Mon 23 Mar 2026; inside dispute pause from Fri 20 Mar 2026 "
-                             "(not resolved); skipped: paid in full on Fri 10 Apr 2026")
+                             "(not resolved); skipped: the amount was paid in full on Fri 10 Apr 2026")
     unpaid = {**case, "events": case["events"][:1]}
     (action,) = evaluate(plan, unpaid).actions
     assert action.status == "waiting" and action.date is None
@@ -1303,7 +1303,7 @@ def test_paid_in_full_ends_waiting_for_an_event():
             "events": [{"type": "payment", "date": "2026-06-20", "amount": "100.00"}]}
     ruling = next(a for a in evaluate(plan, case).actions if a.step == "ruling")
     assert ruling.status == "skipped" and ruling.date is None
-    assert ruling.reason == ("event.service_completed + 21 days: skipped: paid in full on Sat 20 Jun 2026 "
+    assert ruling.reason == ("event.service_completed + 21 days: skipped: the amount was paid in full on Sat 20 Jun 2026 "
                              "(it was waiting for event service_completed)")
 
 

@@ -278,7 +278,7 @@ def test_a_full_payment_leaves_nothing_planned_on_or_after_its_date(generated):
     for a in s.actions:
         if a.status == "planned" and paid_on is not None:
             assert a.date < paid_on, (a.step, a.date, paid_on, a.reason)
-        if "skipped: paid in full on" in a.reason:
+        if "skipped: the amount was paid in full on" in a.reason:
             assert paid_on is not None
             # Dated on or after the payment; undated only when an open dispute parked it or it
             # was still waiting for an event or a step.

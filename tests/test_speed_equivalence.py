@@ -418,7 +418,7 @@ def test_actions_skipped_on_different_days_of_payment_in_full_are_written_with_t
                 "events": [{"type": "payment", "date": paid_on, "amount": "9500.00"}]}
         line = schedule_line(plan, case_from_data(data))
         assert line == reference_line("no", data, None)
-        assert line.count(b"skipped: paid in full on " + said + b'"') == 2
+        assert line.count(b"skipped: the amount was paid in full on " + said + b'"') == 2
 
 
 def test_a_schedule_paid_in_full_on_one_day_serves_the_days_that_compare_alike():

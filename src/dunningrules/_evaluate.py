@@ -711,7 +711,7 @@ def _with_note(reason: tuple[Any, ...], note: str) -> str:
 
 def _why_blocked(at_text: str, why: str, paid: int | None = None) -> str:
     if paid is not None:  # waited for an anchor, then paid in full
-        return f"{at_text}: skipped: paid in full on {human_date(paid)} (it was {why})"
+        return f"{at_text}: skipped: the amount was paid in full on {human_date(paid)} (it was {why})"
     return f"{at_text}: {why}"
 
 
@@ -761,7 +761,7 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
         else:
             parts.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
     if outcome == "paid":
-        parts.append(f"skipped: paid in full on {human_date(paid)}")  # type: ignore[arg-type]
+        parts.append(f"skipped: the amount was paid in full on {human_date(paid)}")  # type: ignore[arg-type]
     elif outcome == "condition":
         parts.append(f"skipped: condition is false: {sp.when_text}")
     elif outcome == "planned" and sp.deadline is not None:
