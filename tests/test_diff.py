@@ -273,8 +273,8 @@ def test_a_fixed_fee_changed_and_a_deadline_in_words(tmp_path, no_old) -> None:
 def test_every_step_field_in_words(tmp_path, no_old) -> None:
     new = load_ruleset(variant(
         tmp_path, NO_TEXT,
-        ("    when: days_overdue < 15\n    channels: [sms, email]\n",
-         "    when: outstanding > 100\n    channels: [sms]\n    roll: preceding\n    on_pause: skip\n"),
+        ("    when: days_overdue < 15\n    # A first", "    when: outstanding > 100\n    # A first"),
+        ("    on_pause: skip\n    channels: [sms, email]\n", "    on_pause: shift\n    channels: [sms]\n    roll: preceding\n"),
         ("    title: Second payment reminder\n", "    title: Second reminder\n"),
         ("    when: not facts.eviction_warning_opt_out\n", ""),
         ("    recipient: creditor\n", "    recipient: guarantor\n    when: outstanding > 100\n"),
@@ -285,7 +285,7 @@ def test_every_step_field_in_words(tmp_path, no_old) -> None:
         "reminder-1: date roll changed from following (rolled forward) to preceding (rolled back)",
         "reminder-1: condition changed from days_overdue < 15 to outstanding > 100",
         "reminder-1: channels changed from sms, email to sms",
-        "reminder-1: during a pause changed from moved after the pause to skipped",
+        "reminder-1: during a pause changed from skipped to moved after the pause",
         "reminder-2: title changed from “Second payment reminder” to “Second reminder”",
         "eviction-warning: condition removed (was: not facts.eviction_warning_opt_out); the step always applies",
         "creditor-status-link: action type changed from creditor_status_link to x-status-link",
@@ -338,7 +338,7 @@ def test_settings_outside_the_steps(tmp_path, no_old) -> None:
     assert by_field["calendar"] == "calendar: closed days changed from 12-24, 12-31 to 12-24"
     assert by_field["pause.policy"].startswith(
         "pause policy changed from shift (steps in a pause are moved after the pause) to skip "
-        "(steps in a pause are skipped); steps that take it: reminder-1, reminder-2")
+        "(steps in a pause are skipped); steps that take it: reminder-2, collection-notice")
     assert by_field["stop_when"] == "stop: changed from when paid in full (later steps are skipped) to never"
     assert by_field["interest"] == ("interest changed from table late_interest, actual/365 to "
                                     "table late_interest, actual/360")
