@@ -235,7 +235,7 @@ def test_render_takes_the_engine_objects(tmp_path):
 
     context = sample_context("nb", "NOK", action_type="debt_collection_notice")
     fields = {f.name: Decimal("0") for f in dataclasses.fields(Claim)}
-    context["claim"] = Claim(**{**fields, **context["claim"]})
+    context["claim"] = Claim(**{**fields, **{k: v for k, v in context["claim"].items() if k in fields}})
     context["debtor"] = Debtor(name="Ola Nordmann", address="Gata 1, 0150 Oslo", language="nb", phone="+47 000")
     _write(tmp_path, {"nb/debt_collection_notice.j2": _action(
         "{{ debtor.name }} ({{ debtor.phone }}): {{ claim.total|money }}\n{{ claim.totl }}")})

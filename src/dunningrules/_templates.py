@@ -96,7 +96,8 @@ CONTEXT_NAMES: dict[str, str] = {
     "action": "this action: step (step id), type (action type), title (str | None), date (date), "
     "deadline (date | None), channels (list of str), recipient (str), legal_basis (str | None)",
     "claim": "the claim on the action's date: principal, fees (all fees so far, this action's included), "
-    "interest, total (each Decimal, in currency)",
+    "interest, total; unpaid_amount (the case's amount less every payment so far: what paying stops the "
+    "process on, fees and interest aside) (each Decimal, in currency)",
     "fee": "the fee this action charges (Decimal), or None",
     "currency": "ISO 4217 code of the ruleset's currency, e.g. NOK; used by |money",
     "ruleset": "the ruleset: id, version, title",
@@ -1120,7 +1121,7 @@ def sample_context(language: str, currency: str, *, action_type: str = "debt_col
         "action": {"step": step, "type": action_type, "title": title, "date": date, "deadline": deadline,
                    "channels": list(channels), "recipient": recipient, "legal_basis": legal_basis},
         "claim": {"principal": principal, "fees": fees, "interest": interest,
-                  "total": principal + fees + interest},
+                  "total": principal + fees + interest, "unpaid_amount": principal},
         "fee": Decimal(fee) if fee is not None else None,
         "currency": currency,
         "ruleset": dict(sample["ruleset"], id=sample["ruleset"]["id"].replace("_", "-")),

@@ -7,12 +7,15 @@ claim; the template set checks and sandboxes everything else.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ._compile import Plan
 from ._model import Case
 from ._schedule import Action
 from ._templates import TemplateSet
+
+_ZERO = Decimal("0.00")
 
 
 def templates_of(plan: Plan) -> TemplateSet | None:
@@ -57,7 +60,9 @@ def text_context(plan: Plan, case: Case, action: Action, language: str) -> dict[
                    "deadline": action.deadline, "channels": list(action.channels),
                    "recipient": action.recipient, "legal_basis": action.legal_basis},
         "claim": None if claim is None else {"principal": claim.principal, "fees": claim.fees,
-                                             "interest": claim.interest, "total": claim.total},
+                                             "interest": claim.interest, "total": claim.total,
+                                             # what stops the process (stop_when: paid): the rent
+                                             "unpaid_amount": max(case.amount - claim.paid, _ZERO)},
         "fee": action.fee,
         "currency": plan.currency,
         "ruleset": {"id": plan.ruleset.id, "version": plan.ruleset.version, "title": plan.title},
