@@ -338,7 +338,7 @@ def test_settings_outside_the_steps(tmp_path, no_old) -> None:
     assert by_field["calendar"] == "calendar: closed days changed from 12-24, 12-31 to 12-24"
     assert by_field["pause.policy"].startswith(
         "pause policy changed from shift (steps in a pause are moved after the pause) to skip "
-        "(steps in a pause are skipped); steps that take it: reminder-2, collection-notice")
+        "(steps in a pause are skipped); steps that take it: invoice, reminder-2")
     assert by_field["stop_when"] == "stop: changed from when paid in full (later steps are skipped) to never"
     assert by_field["interest"] == ("interest changed from table late_interest, actual/365 to "
                                     "table late_interest, actual/360")
