@@ -26,7 +26,7 @@ from ._errors import CONTROL_ESCAPES, CaseError, Finding, InvalidInputError, Rul
 from pydantic import ValidationError
 
 from ._batch import COLLECT_EVERY, collector_paused, read_line, schedule_json, schedule_line
-from ._parallel import can_fork, usable_cpus
+from ._parallel import BOM, can_fork, usable_cpus
 from ._parallel import run as run_parallel
 from ._evaluate import case_from_data, evaluate
 from ._model import Case
@@ -172,7 +172,7 @@ def _read_text(path: str, stdin: IO[str]) -> str:
         text = stdin.read() if buffer is None else buffer.read().decode("utf-8", "surrogateescape")
     else:
         text = read_bounded(path, MAX_CASE_FILE).decode("utf-8", "surrogateescape")
-    return text.removeprefix("\ufeff")  # a byte order mark, as some editors save one, is no part of the JSON
+    return text.removeprefix(BOM.decode())
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # the bytes surrogateescape could not decode
@@ -193,13 +193,11 @@ def _not_utf8(text: str, name: str, line_offset: int = 0) -> Finding | None:
 def _lines(path: str, stdin: IO[str]) -> Iterator[str]:
     """The lines of a JSON Lines input, streamed: a batch may hold millions of cases."""
     if path == "-":
-        for n, line in enumerate(stdin):
-            yield line if n else line.removeprefix("\ufeff")  # a byte order mark is no part of the JSON
+        yield from _without_bom(stdin)
         return
     try:
         with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f):
-                yield line if n else line.removeprefix("\ufeff")
+            yield from _without_bom(f)
     except OSError as e:
         raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
 
@@ -320,7 +318,7 @@ def _one_document_file(path: str) -> bool:
                     return True  # empty: as a .json file, which says so
     except OSError:
         return False  # the JSON Lines reader reports it
-    text = first.decode("utf-8", "replace").removeprefix("\ufeff").strip()
+    text = first.removeprefix(BOM).decode("utf-8", "replace").strip()
     if text.startswith("["):
         return True
     try:
@@ -370,9 +368,10 @@ class _Output:
         self.report = report or functools.partial(_print_findings, stderr=stderr)
         self.failed = False
 
-    def fail(self, findings: list[Finding]) -> None:
+    def fail(self, findings: list[Finding], *, in_order: bool = False) -> None:
+        """Report a case's problems, in the order of its text unless they come `in_order`."""
         self.failed = True
-        self.report(sorted(findings, key=Finding.sort_key))  # a case's problems in the order of its text
+        self.report(findings if in_order else sorted(findings, key=Finding.sort_key))
 
     def case(self, case: Case | list[Finding], text: str, prefix: tuple[Any, ...], line_offset: int) -> None:
         out = self.render(case, text, prefix, line_offset)
@@ -414,8 +413,8 @@ class _Output:
                                            "written (the template's finding says why); this case's schedule "
                                            "is left out", self.name, 0, 0, prefix), text, self.name, line_offset)
                     note = f" (the notice of step {action.step} for case {case.id})"
-                    self.failed = True  # the case's line first, then the template's (not sorted by path)
-                    self.report([here, *(dataclasses.replace(f, message=f.message + note) for f in e.findings)])
+                    self.fail([here, *(dataclasses.replace(f, message=f.message + note) for f in e.findings)],
+                              in_order=True)  # the case's line first, then the template's
                     return None
                 indent = None if self.batch else 2
                 out = json.dumps(data, ensure_ascii=False, indent=indent,
@@ -601,22 +600,24 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
             write(written)
 
 
-BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+def _without_bom(lines: Iterable[Any]) -> Iterator[Any]:
+    """The lines (bytes or text) with a byte order mark taken off the first."""
+    it = iter(lines)
+    for first in it:
+        yield first.removeprefix(BOM if first.__class__ is bytes else BOM.decode())
+        break
+    yield from it
 
 
 def _batch_lines(path: str, stdin: IO[str]) -> Iterator[bytes | str]:
     """The lines of a JSON Lines input, streamed: a file's as bytes (the fast path reads UTF-8
     itself; a line that is not UTF-8 is reported alone), standard input's as it gives them."""
     if path == "-":
-        first = True
-        for line in stdin:
-            yield line.removeprefix("\ufeff") if first else line  # a byte order mark, as editors save one
-            first = False
+        yield from _without_bom(stdin)
         return
     try:
         with open(path, "rb") as f:
-            for n, line in enumerate(f):
-                yield line.removeprefix(BOM) if not n else line
+            yield from _without_bom(f)
     except OSError as e:
         raise InvalidInputError([Finding("file-unreadable", e.strerror or str(e), path, 0, 0)]) from None
 

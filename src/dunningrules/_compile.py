@@ -152,9 +152,9 @@ class Plan:
     lines: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     # the steps in evaluation order as functions of a run (see _evaluate._runner), made once
     runners: list[Any] = field(default_factory=list, compare=False, repr=False)
-    # a fact a case gives that the ruleset does not declare -> the declared fact it is a
-    # misspelling of, or None (then it is ignored); decided once per name (see _evaluate)
-    undeclared: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # the name of a fact a case gives -> the declared fact it is a misspelling of, or None (a
+    # declared fact, or an undeclared one, which is ignored); decided once per name (see _evaluate)
+    misspellings: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 def content_sha256(data: Any) -> str:
@@ -182,6 +182,7 @@ class _Compiler:
         self.deps: dict[int, set[int]] = {i: set() for i in range(len(ruleset.steps))}
         self.reads: set[tuple[str, str]] = set()
         self.cond_steps: dict[int, set[int]] = {}
+        self.by_date: set[int] = set()  # steps whose condition reads only days_overdue (and params)
 
     # -- locating -----------------------------------------------------------
     def error(self, code: str, message: str, pointer: tuple[str | int, ...], pos: int | None = None) -> None:
@@ -281,7 +282,12 @@ class _Compiler:
     def condition(self, text: str, pointer: tuple[str | int, ...], owner: int) -> Callable[[Any], bool] | None:
         try:
             cond = ex.parse_condition(text)
-            return ex.compile_condition(cond, lambda name: self.resolve(name, owner))
+            fn = ex.compile_condition(cond, lambda name: self.resolve(name, owner))
+            # Nothing of the case but the step's date minus the due date: decided once per day count.
+            names = ex.condition_names(cond)
+            if names and all(n.parts[0] in ("days_overdue", "params") for n in names):
+                self.by_date.add(owner)
+            return fn
         except ex.ExprError as e:
             self.error(e.code, f"in {text!r}: {e.message}", pointer, e.pos)
             return None
@@ -416,7 +422,7 @@ class _Compiler:
             when=when,
             when_text=step.when,
             when_steps=tuple(sorted(self.cond_steps.get(i, ()))),
-            when_by_date=when is not None and _reads_only_days_overdue(step.when),  # type: ignore[arg-type]
+            when_by_date=when is not None and i in self.by_date,
             channels=tuple(step.channels),
             recipient=step.recipient or self.rs.defaults.recipient,
             legal_basis=step.legal_basis,
@@ -631,13 +637,6 @@ def _yaml_value(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value)
-
-
-def _reads_only_days_overdue(text: str) -> bool:
-    """Whether a (valid) condition reads nothing of the case but `days_overdue`, so that its
-    value is a function of the step's date minus the due date."""
-    names = ex.condition_names(ex.parse_condition(text))
-    return bool(names) and all(n.parts[0] in ("days_overdue", "params") for n in names)
 
 
 def _days_after_due(step: Step) -> int | None:

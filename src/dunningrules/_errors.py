@@ -29,9 +29,11 @@ JsonPath = tuple[str | int, ...]
 
 # C0 and C1 controls, line and paragraph separators, and the invisible characters that reorder or
 # hide text on a terminal (zero-width, bidirectional marks, overrides and isolates, the BOM).
-CONTROL_ESCAPES = {c: f"\\u{c:04x}" if c > 0xFF else repr(chr(c))[1:-1]
-            for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), 0x2028, 0x2029,
-                      *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)}
+CONTROL_ESCAPES = {
+    c: f"\\u{c:04x}" if c > 0xFF else repr(chr(c))[1:-1]
+    for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), 0x2028, 0x2029,
+              *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)
+}
 
 
 @dataclass(frozen=True, slots=True)

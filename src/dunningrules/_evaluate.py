@@ -74,16 +74,19 @@ def _one_per_fact(errors: list[Any]) -> list[Any]:
 def _event_amounts(data: Mapping[str, Any], path: str) -> list[Finding]:
     """The events' amounts as `_check_case` checks them, read from the case as given."""
     events = data.get("events") if isinstance(data, Mapping) else None
-    out = []
-    for i, event in enumerate(events if isinstance(events, list) else ()):
-        if not isinstance(event, Mapping) or not isinstance(event.get("type"), str):
-            continue
-        if event["type"] == "payment" and event.get("amount") is None:
-            out.append(Finding("case-invalid", "a payment event needs an amount", path, 0, 0, ("events", i)))
-        elif event["type"] != "payment" and event.get("amount") is not None:
-            out.append(Finding("case-invalid", f"a {event['type']} event has no amount", path, 0, 0,
-                               ("events", i, "amount")))
-    return out
+    found = (_event_amount(i, event["type"], event.get("amount") is not None, path)
+             for i, event in enumerate(events if isinstance(events, list) else ())
+             if isinstance(event, Mapping) and isinstance(event.get("type"), str))
+    return [f for f in found if f is not None]
+
+
+def _event_amount(i: int, kind: str, has_amount: bool, path: str) -> Finding | None:
+    """A payment needs an amount, and only a payment has one."""
+    if kind == "payment" and not has_amount:
+        return Finding("case-invalid", "a payment event needs an amount", path, 0, 0, ("events", i))
+    if kind != "payment" and has_amount:
+        return Finding("case-invalid", f"a {kind} event has no amount", path, 0, 0, ("events", i, "amount"))
+    return None
 
 
 def json_value(value: Any) -> str:
@@ -176,24 +179,23 @@ def _fine_facts(plan: Plan, case: Case) -> Mapping[str, Any] | None:
 
 
 def misspelt_fact(plan: Plan, name: str) -> str | None:
-    """The declared fact an undeclared one a case gives is a misspelling of, or None: a fact
-    the ruleset does not declare is ignored, and a misspelt one would be too, silently (a
-    landlord's opt-out of the eviction warning lost to a typo)."""
-    found = plan.undeclared.get(name, False)
+    """The declared fact that a fact a case gives is a misspelling of, or None (for a declared
+    fact, or an undeclared one that is ignored): a misspelt fact would be ignored silently too
+    (a landlord's opt-out of the eviction warning lost to a typo)."""
+    found = plan.misspellings.get(name, False)
     if found is False:
-        close = difflib.get_close_matches(name, [f.name for f in plan.facts], n=1, cutoff=0.85)
+        declared = [f.name for f in plan.facts]
+        close = [] if name in declared else difflib.get_close_matches(name, declared, n=1, cutoff=0.85)
         found = close[0] if close else None
-        if len(plan.undeclared) < MEMO_LIMIT:
-            plan.undeclared[name] = found
+        if len(plan.misspellings) < MEMO_LIMIT:
+            plan.misspellings[name] = found
     return found  # type: ignore[return-value]
 
 
 def _given_facts(plan: Plan, given: Mapping[str, Any]) -> dict[str, Any] | None:
     """The facts a case gives, with defaults applied; None where `_check_case` finds a problem."""
-    if len(given) > sum(1 for fact in plan.facts if fact.name in given):  # some not declared
-        declared = {fact.name for fact in plan.facts}
-        if any(name not in declared and misspelt_fact(plan, name) for name in given):
-            return None
+    if any(misspelt_fact(plan, name) for name in given):
+        return None
     facts: dict[str, Any] = {}
     for fact in plan.facts:
         value = given.get(fact.name)
@@ -233,9 +235,8 @@ def _check_case(plan: Plan, case: Case, path: str) -> dict[str, Any]:
             f"{cal.first}..{cal.last}", ("due_date",))
     facts: dict[str, Any] = {}
     given = case.facts
-    declared = {fact.name for fact in plan.facts}
     for name in given:
-        meant = None if name in declared else misspelt_fact(plan, name)
+        meant = misspelt_fact(plan, name)
         if meant is not None:
             bad("case-unknown-fact", f"facts.{name} is not a fact of this ruleset; did you mean {meant!r}? "
                 "(a fact the ruleset does not declare is ignored)", ("facts", name))
@@ -253,11 +254,9 @@ def _check_case(plan: Plan, case: Case, path: str) -> dict[str, Any]:
             facts[fact.name] = fact.default
     disputes = False
     for i, event in enumerate(case.events):
-        if event.type == "payment":
-            if event.amount is None:
-                bad("case-invalid", "a payment event needs an amount", ("events", i))
-        elif event.amount is not None:
-            bad("case-invalid", f"a {event.type} event has no amount", ("events", i, "amount"))
+        wrong = _event_amount(i, event.type, event.amount is not None, path)
+        if wrong is not None:
+            problems.append(wrong)
         elif event.type == "dispute_resolved":
             disputes = True
     if disputes:

@@ -120,18 +120,20 @@ FEE_KINDS: tuple[str, ...] = (
 )
 
 
-def _fee_amount(value: Any) -> Any:
-    """A fee's amount as text is plain digits with a point ("37.50"), as a case's amount is."""
-    if isinstance(value, str) and not _PLAIN_FEE.fullmatch(value):
-        raise ValueError(f"a fee is written as plain digits with a point, like 37.50, not {json.dumps(value)}")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _plain_amount(value: Any) -> Any:
+    """An amount given as text is plain digits with at most one point ("9500.00"): Decimal alone
+    would also read "1_0", " 12", "+12", "1e3" and other scripts' digits."""
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError(f"an amount is written as plain digits with a point, like 9500.00, not {json.dumps(value)}")
     return value
 
 
-_PLAIN_FEE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
-
 # A fee's amount: written "37.50", "37.5" or 37.5, kept (and written in schedules) with two decimals.
 FeeAmount = Annotated[
-    Decimal, BeforeValidator(_fee_amount), Field(gt=0, max_digits=12, decimal_places=2),
+    Decimal, BeforeValidator(_plain_amount), Field(gt=0, max_digits=12, decimal_places=2),
     AfterValidator(lambda d: d.quantize(Decimal("0.01"))),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0},
                               {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}]}),
@@ -371,17 +373,6 @@ def _fact_number_json(value: Decimal) -> int | float | str:
 
 
 FactNumber = Annotated[Decimal, PlainSerializer(_fact_number_json, when_used="json")]
-
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-
-
-def _plain_amount(value: Any) -> Any:
-    """An amount given as text is plain digits with at most one point ("9500.00"): Decimal alone
-    would also read "1_0", " 12", "+12", "1e3" and other scripts' digits."""
-    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
-        raise ValueError(f"an amount is written as plain digits with a point, like 9500.00, not {json.dumps(value)}")
-    return value
-
 
 # A case's amounts: Decimal, more than zero, whole øre/öre, given as plain text or a JSON number.
 Amount = Annotated[Decimal, BeforeValidator(_plain_amount), Field(gt=0, max_digits=18, decimal_places=2)]

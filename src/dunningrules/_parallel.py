@@ -30,6 +30,7 @@ from typing import IO, Any, BinaryIO
 
 from ._errors import Finding
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, as some editors save one: no part of the JSON
 CHUNK_BYTES = 1 << 20  # ~5,000 cases: few turns to wait for, little output held per process
 _SMALLEST_CHUNK = 64 << 10  # the last chunks of a file
 _WATCH = 0.05  # seconds between the caller's looks at whether a process has died
@@ -82,7 +83,7 @@ def chunk_lines(f: BinaryIO, start: int, end: int) -> list[bytes]:
     if not block.endswith(b"\n"):
         block += f.readline()  # the rest of the last line that starts in this chunk
     if not at:
-        block = block.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as on one process
+        block = block.removeprefix(BOM)  # as on one process
     return _LINE(block)
 
 

@@ -103,10 +103,9 @@ def _describe(value: Any) -> str:
 def _leaves(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For anyOf/oneOf, the branch error that says most about what was meant."""
     while error.context:
-        # Text where text or a number may go: what the text's own branch says of it.
-        # (Only where the other branches want another type: a word that is neither one of a
-        # list nor an x-name gets the list, with did-you-mean.)
-        # So too a number given where a number or text may go: the number's branch says what is wrong.
+        # A value where a number or text may go is told what its own type's branch says of it
+        # (a pattern for text, a bound for a number); where several branches take its type (a
+        # word that is neither one of a list nor an x-name), the best of all, with did-you-mean.
         fitting = [e for e in error.context if e.validator != "type"]
         if fitting and all(e.validator in ("type", fitting[0].validator) for e in error.context):
             error = jsonschema.exceptions.best_match(fitting)
