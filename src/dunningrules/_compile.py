@@ -95,6 +95,8 @@ class StepPlan:
         default_factory=dict, compare=False, repr=False)
     # (anchor, k) -> (raw, rolled) date of occurrence k of a recurring step
     repeats: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    # days after the due date -> the condition's value, for a condition `when_by_date`
+    decided: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

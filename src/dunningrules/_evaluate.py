@@ -574,9 +574,10 @@ class _Run:
         o = rolled
         pause = None
         full = self.paid_in_full
-        for start, end in self.pauses:
+        for span in self.pauses:
+            start, end = span
             if start <= o <= end and (full is None or full > o):
-                pause = (start, end)
+                pause = span
                 if sp.on_pause == "skip":
                     self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "pause-skip", repeats),
                               occurrence)
@@ -602,8 +603,15 @@ class _Run:
                               ("blocked", sp.at_text, f"waiting for step {self.plan.listed[i].id} (read by "
                                f"the condition {sp.when_text})"), occurrence)
                     return False
-            self.scope.date = o
-            if not when(self.scope):
+            if sp.when_by_date:  # decided once per number of days after the due date
+                ok = sp.decided.get(o - self.due)
+                if ok is None:
+                    self.scope.date = o
+                    ok = sp.decided[o - self.due] = when(self.scope)
+            else:
+                self.scope.date = o
+                ok = when(self.scope)
+            if not ok:
                 self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "condition", repeats),
                           occurrence)
                 return True
@@ -1231,6 +1239,15 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
         case = case_from_data(case)
     if as_of is not None and as_of.__class__ is not dt.date:
         raise TypeError(f"as_of must be a datetime.date (or None), not {as_of.__class__.__name__} {as_of!r}")
+    # The common case first, as `_actions` finds it: a schedule kept for the due date alone.
+    # A pydantic model defines __getattr__, which takes every read of its attributes off the
+    # interpreter's fast path; its fields are in its __dict__, read here once.
+    fields = case.__dict__
+    if not fields["facts"] and fields["currency"] == plan.currency and (
+            not fields["events"] or quiet_events(plan, case, as_of)):
+        found = plan.quiet.get(fields["due_date"])
+        if found is not None:
+            return Schedule(fields["id"], plan.ruleset, as_of, found[1], _with_claims, (plan, case, as_of))
     raw = _actions(plan, case, as_of)[1]
     return Schedule(case.id, plan.ruleset, as_of, raw, _with_claims, (plan, case, as_of))
 

@@ -103,7 +103,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
     when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
     by_date = sp.when_by_date
-    decided: dict[int, bool] = {}  # days after the due date -> the condition, where by_date
+    decided = sp.decided  # days after the due date -> the condition, where by_date
     # The planned action, made once per anchor date, with the due date and the fact its fee needs
     # where the fee reads them (`_Run.price`); a plain tuple that any number of schedules share,
     # kept with its sort key (see `_Run.occurrence`), as a run lists it.
