@@ -86,9 +86,16 @@ def test_every_shipped_row_is_sourced_and_every_unconfirmed_row_says_why(path):
                 assert row.note and row.note.strip()
 
 
+# Figures set per period (the inkassosats each year, interest each half-year) end where DOMAIN.md's
+# end; Sweden's fee amounts, fixed in the text of the act and the förordning, run to the end of the
+# shipped calendars (2027), unconfirmed after DOMAIN.md's last year.
 @pytest.mark.parametrize("path, last", [(NO_RATES, {"inkassosats": D(2026, 12, 31), "late_interest": D(2026, 6, 30)}),
                                         (SE_RATES, {"late_interest": D(2026, 6, 30), "reference_rate": D(2026, 6, 30),
-                                                    "reminder_fee_cap": D(2026, 12, 31)})], ids=["no", "se"])
+                                                    "reminder_fee_cap": D(2027, 12, 31),
+                                                    "collection_fee_cap": D(2027, 12, 31),
+                                                    "payment_plan_fee_cap": D(2027, 12, 31),
+                                                    "kronofogden_application_fee": D(2027, 12, 31),
+                                                    "kronofogden_execution_fee": D(2027, 12, 31)})], ids=["no", "se"])
 def test_shipped_tables_end_at_the_last_period_domain_md_gives(path, last):
     book = load_rates(path)
     for name, end in last.items():
@@ -99,7 +106,21 @@ def test_exactly_the_figures_domain_md_marks_unconfirmed_from_2025_on_are_flagge
     flagged = {(name, r.valid_from.isoformat())
                for book in (no, se) for name, t in book.tables.items() for r in t.rows
                if not r.confirmed and r.valid_from >= D(2025, 1, 1)}
-    assert flagged == {("inkassosats", "2026-01-01"), ("late_interest", "2025-07-01"), ("late_interest", "2026-01-01")}
+    carried_into_2027 = {(name, "2027-01-01") for name in (
+        "reminder_fee_cap", "collection_fee_cap", "payment_plan_fee_cap", "kronofogden_application_fee",
+        "kronofogden_execution_fee")}
+    assert flagged == {("inkassosats", "2026-01-01"), ("late_interest", "2025-07-01"),
+                       ("late_interest", "2026-01-01")} | carried_into_2027
+
+
+def test_swedish_fee_amounts_carried_into_2027_are_the_2026_amounts(se):
+    for name in ("reminder_fee_cap", "collection_fee_cap", "payment_plan_fee_cap", "kronofogden_application_fee",
+                 "kronofogden_execution_fee"):
+        table = se.table(name)
+        assert table.value_on(D(2027, 12, 31)) == table.value_on(D(2026, 12, 31)), name
+        assert not table.row_on(D(2027, 1, 1)).confirmed
+    with pytest.raises(RateError):
+        se.table("collection_fee_cap").value_on(D(2028, 1, 1))
 
 
 # --- look-ups ---------------------------------------------------------------------------------------
