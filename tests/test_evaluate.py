@@ -281,6 +281,65 @@ def test_max_and_min_of_dates():
     assert acts["late"].status == acts["early"].status == "waiting"
 
 
+def test_a_max_or_min_reason_names_the_date_of_each_part():
+    body = """\
+    steps:
+      - id: late
+        action: reminder
+        at: max(due + 14 days, event.service_completed + 1 day) + 2 days
+      - id: early
+        action: reminder
+        at: min(due + 14 days, event.service_completed + 1 day)
+    """
+    acts = first(run(body, events=[ev("service_completed", "2026-04-20")]))
+    assert acts["late"].reason == ("max(due + 14 days = Wed 1 Apr 2026, event.service_completed + 1 day = "
+                                   "Tue 21 Apr 2026) + 2 days = Thu 23 Apr 2026")
+    assert acts["early"].reason == ("min(due + 14 days = Wed 1 Apr 2026, event.service_completed + 1 day = "
+                                    "Tue 21 Apr 2026) = Wed 1 Apr 2026")
+
+
+def test_schedules_whose_max_agrees_but_whose_parts_differ_keep_their_own_reasons():
+    body = """\
+    steps:
+      - id: ruling
+        action: ruling
+        at: max(event.service_completed, due + 14 days) + 21 days
+    """
+    cases = [case(events=[ev("service_completed", "2026-04-02")]),
+             case(events=[ev("service_completed", "2026-03-20")]),
+             case(due="2026-03-19", events=[ev("service_completed", "2026-04-02")])]
+    # One plan, so that a later case could reuse what an earlier one computed for the same date.
+    shared = plan(body)
+    schedules = [evaluate(shared, c) for c in cases]
+    assert [s.actions[0].date for s in schedules] == [D(2026, 4, 23), D(2026, 4, 22), D(2026, 4, 23)]
+    assert [s.actions[0].reason for s in schedules] == [
+        "max(event.service_completed = Thu 2 Apr 2026, due + 14 days = Wed 1 Apr 2026) + 21 days = Thu 23 Apr 2026",
+        "max(event.service_completed = Fri 20 Mar 2026, due + 14 days = Wed 1 Apr 2026) + 21 days = Wed 22 Apr 2026",
+        "max(event.service_completed = Thu 2 Apr 2026, due + 14 days = Thu 2 Apr 2026) + 21 days = Thu 23 Apr 2026",
+    ]
+    assert [evaluate(plan(body), c).actions[0].reason for c in cases] == [s.actions[0].reason for s in schedules]
+
+
+def test_a_max_anchor_moved_by_a_dispute_or_paid_in_full_still_names_its_parts():
+    body = """\
+    pause: {during: [dispute], policy: shift}
+    stop_when: [paid]
+    steps:
+      - id: a
+        action: reminder
+        at: max(due + 14 days, event.service_completed + 1 day)
+    """
+    moved = one(body, events=[ev("service_completed", "2026-04-20"), ev("dispute_opened", "2026-04-15"),
+                             ev("dispute_resolved", "2026-04-24")])
+    assert moved.date == D(2026, 4, 27)
+    assert moved.reason.startswith("max(due + 14 days = Wed 1 Apr 2026, event.service_completed + 1 day = "
+                                   "Tue 21 Apr 2026) = Tue 21 Apr 2026; inside dispute pause")
+    paid = one(body, events=[ev("service_completed", "2026-04-20"), pay("2026-04-10", "1000.00")])
+    assert paid.status == "skipped"
+    assert paid.reason == ("max(due + 14 days = Wed 1 Apr 2026, event.service_completed + 1 day = Tue 21 Apr 2026) "
+                           "= Tue 21 Apr 2026; skipped: the amount was paid in full on Fri 10 Apr 2026")
+
+
 # ===================================================================== roll conventions
 
 

@@ -414,7 +414,8 @@ def _paused(plan: Plan, action: tuple[Any, ...], comma: bool) -> bytes:
     naming the pause's days (`_evaluate.pause_words`): so it is written once per plan around
     those two, and each is made once per head or put in per action."""
     why = action[5]
-    _, raw, rolled, pause, *rest = why
+    _, raw, rolled, pause, *rest = why  # rest: paid, outcome, repeats (and a max/min anchor's parts)
+    repeats, parts = why[6], why[7] if len(why) > 7 else None
     end = pause[1]
     moved = None if end == OPEN else plan.calendar.roll_ordinal(end + 1, "following")
     generic = ("paused", *action[:5], end == OPEN, moved, *rest, action[6])
@@ -429,11 +430,11 @@ def _paused(plan: Plan, action: tuple[Any, ...], comma: bool) -> bytes:
             return _fragments(plan, action)[comma]
         between, after = cut[1].split(_WORDS_JSON)
         found = fragments[generic] = (cut[0], b"," + cut[0], between, after)
-    head_key = ("head", action[0], raw, rolled, rest[-1])
+    head_key = ("head", action[0], raw, rolled, repeats, parts)
     head = fragments.get(head_key)
     if head is None:
         sp = plan.listed[action[0]]
-        head = fragments[head_key] = _string(why_head(sp, plan.calendar, raw, rolled, rest[-1]))[1:-1].encode(
+        head = fragments[head_key] = _string(why_head(sp, plan.calendar, raw, rolled, repeats, parts))[1:-1].encode(
             ).replace(b"%", b"%%")
     # A date's words are letters, digits, blanks and parentheses: nothing to escape.
     return found[comma] + head + found[2] + pause_words(pause, rest[1]).encode() + found[3]  # type: ignore[no-any-return]

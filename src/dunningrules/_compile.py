@@ -60,6 +60,7 @@ class DatePlan:
     ref: int | str | None           # step index, event name, or None
     args: tuple["DatePlan", ...]
     offsets: Offsets
+    text: str = ""                  # as written, normalised (`describe_date`): a reason names max/min's parts by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,19 +230,20 @@ class _Compiler:
         offsets = self.offsets(node.offsets, pointer)
         if isinstance(node, ex.DateExtreme):
             args = tuple(self.date(a, pointer, owner) for a in node.args)
-            return DatePlan(node.fn, None, args, offsets)
+            return DatePlan(node.fn, None, args, offsets, ex.describe_date(node))
         anchor = node.anchor
+        text = ex.describe_date(node)
         if anchor.kind == "due":
-            return DatePlan("due", None, (), offsets)
+            return DatePlan("due", None, (), offsets, text)
         if anchor.kind == "event":
             self.reads.add(("event", anchor.name))
-            return DatePlan("event", anchor.name, (), offsets)
+            return DatePlan("event", anchor.name, (), offsets, text)
         idx = self.step_ref(anchor.name, pointer, anchor.pos, owner)
         if anchor.kind == "step_deadline" and idx >= 0 and self.rs.steps[idx].deadline is None:
             self.error(
                 "no-deadline", f"step {anchor.name!r} has no deadline to count from", pointer, anchor.pos
             )
-        return DatePlan(anchor.kind, idx, (), offsets)
+        return DatePlan(anchor.kind, idx, (), offsets, text)
 
     def step_ref(self, name: str, pointer: tuple[str | int, ...], pos: int, owner: int | None) -> int:
         idx = self.index.get(name)

@@ -456,11 +456,28 @@ def anchor_skipped(step_id: str) -> str:
     return f"skipped: anchor step {step_id} was skipped"
 
 
-def paid_skip(idx: int, raw: int, rolled: int, paid: int) -> tuple[int, tuple[Any, ...]]:
+def paid_skip(idx: int, raw: int, rolled: int, paid: int, parts: tuple[int, ...] | None = None,
+              ) -> tuple[int, tuple[Any, ...]]:
     """The (sort key, action) of step `idx`'s occurrence dated `rolled` (from `raw`), on or after
     the day the claim was paid in full and inside no pause, as `_Run.occurrence` emits it."""
-    return (rolled * 1_000_000 + idx) * 1000, (idx, "skipped", rolled, None, None,
-                                               ("at", raw, rolled, None, paid, "paid", 0), None)
+    why = ("at", raw, rolled, None, paid, "paid", 0) if parts is None else at_why(raw, rolled, None, paid, "paid", 0,
+                                                                                 parts)
+    return (rolled * 1_000_000 + idx) * 1000, (idx, "skipped", rolled, None, None, why, None)
+
+
+def at_why(raw: int, rolled: int, pause: tuple[int, int] | None, paid: int | None, outcome: str, repeats: int,
+           parts: tuple[int, ...] | None) -> tuple[Any, ...]:
+    """The why of an action that has a date (see `_why`): the dates of a max() or min() anchor's
+    parts, where the step has one, last (a reason names each, and which one decided)."""
+    if parts is None:
+        return ("at", raw, rolled, pause, paid, outcome, repeats)
+    return ("at", raw, rolled, pause, paid, outcome, repeats, parts)
+
+
+def extreme_parts(run: "_Run", at: DatePlan) -> tuple[int, ...]:
+    """The dates of the parts of a max() or min() anchor that gave a date (none of them blocked),
+    as `_Run.resolve` computes them."""
+    return tuple([run.resolve(a) for a in at.args])  # type: ignore[misc]
 
 
 # Actions are sorted by date (waiting ones, which have none, last), then by the ruleset's order
@@ -541,12 +558,13 @@ class _Run:
                     return
                 self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
                 return
+        parts = extreme_parts(self, at) if kind == "max" or kind == "min" else None
         if sp.repeat_every is None:
             dates = sp.dates.get(anchor)  # type: ignore[arg-type]
             if dates is None:
                 raw = _shift(anchor, sp.at.offsets, self.cal)  # type: ignore[arg-type]
                 dates = sp.dates[anchor] = (raw, self.cal.roll_ordinal(raw, sp.roll))  # type: ignore[index]
-            self.occurrence(sp, dates[0], dates[1], None)
+            self.occurrence(sp, dates[0], dates[1], None, 0, parts)
             return
         base = _shift(anchor, sp.at.offsets, self.cal)  # type: ignore[arg-type]
         until = self.resolve(sp.repeat_until)  # type: ignore[arg-type]
@@ -566,10 +584,11 @@ class _Run:
             if dates is None:
                 raw = _shift(anchor, _occurrence_parts(sp.at.offsets, sp.repeat_every, k), cal) if k else base  # type: ignore[arg-type]
                 dates = repeats[(anchor, k)] = (raw, cal.roll_ordinal(raw, sp.roll))  # type: ignore[index]
-            if dates[0] > until or not self.occurrence(sp, dates[0], dates[1], k + 1, k):
+            if dates[0] > until or not self.occurrence(sp, dates[0], dates[1], k + 1, k, parts):
                 break
 
-    def occurrence(self, sp: StepPlan, raw: int, rolled: int, occurrence: int | None, repeats: int = 0) -> bool:
+    def occurrence(self, sp: StepPlan, raw: int, rolled: int, occurrence: int | None, repeats: int = 0,
+                   parts: tuple[int, ...] | None = None) -> bool:
         """Plan, skip or park one occurrence; False when no later occurrence can happen."""
         o = rolled
         pause = None
@@ -579,21 +598,21 @@ class _Run:
             if start <= o <= end and (full is None or full > o):
                 pause = span
                 if sp.on_pause == "skip":
-                    self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "pause-skip", repeats),
+                    self.emit(sp, "skipped", o, None, at_why(raw, rolled, pause, None, "pause-skip", repeats, parts),
                               occurrence)
                     return True
                 if end == OPEN and full is not None:  # paid in full: nothing waits for the dispute
                     # No date: the step would have come after a resolution that never came.
-                    self.emit(sp, "skipped", None, None, ("at", raw, rolled, pause, full, "paid", repeats),
+                    self.emit(sp, "skipped", None, None, at_why(raw, rolled, pause, full, "paid", repeats, parts),
                               occurrence)
                     return False
                 if end == OPEN:
                     self.emit(sp, "waiting", None, None,
-                              ("at", raw, rolled, pause, None, "pause-open", repeats), occurrence)
+                              at_why(raw, rolled, pause, None, "pause-open", repeats, parts), occurrence)
                     return False
                 o = self.cal.roll_ordinal(end + 1, "following")
         if full is not None and o >= full:
-            self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, full, "paid", repeats), occurrence)
+            self.emit(sp, "skipped", o, None, at_why(raw, rolled, pause, full, "paid", repeats, parts), occurrence)
             return False
         when = sp.when
         if when is not None:
@@ -612,7 +631,7 @@ class _Run:
                 self.scope.date = o
                 ok = when(self.scope)
             if not ok:
-                self.emit(sp, "skipped", o, None, ("at", raw, rolled, pause, None, "condition", repeats),
+                self.emit(sp, "skipped", o, None, at_why(raw, rolled, pause, None, "condition", repeats, parts),
                           occurrence)
                 return True
         deadline = None
@@ -629,7 +648,8 @@ class _Run:
             self.dates[idx], self.deadlines[idx] = o, deadline
         self.actions.append((((o * 1_000_000 + idx) * 1000 + (occurrence or 0)),  # _sort_key, inlined
                              (idx, "planned", o, deadline, occurrence,
-                              ("at", raw, rolled, pause, None, "planned", repeats), fee)))
+                              ("at", raw, rolled, pause, None, "planned", repeats) if parts is None
+                              else at_why(raw, rolled, pause, None, "planned", repeats, parts), fee)))
         return True
 
     def price(self, sp: StepPlan, o: int) -> tuple[str | None, str | None]:
@@ -734,10 +754,13 @@ def pause_words(pause: tuple[int, int], outcome: str) -> str:
     return f"{human_date(start)} to {human_date(end)}"
 
 
-def why_head(sp: StepPlan, cal: Calendar, raw: int, rolled: int, repeats: int = 0) -> str:
-    """How a reason begins: the arithmetic of the step's date, and how it was rolled."""
+def why_head(sp: StepPlan, cal: Calendar, raw: int, rolled: int, repeats: int = 0,
+             parts: tuple[int, ...] | None = None) -> str:
+    """How a reason begins: the arithmetic of the step's date, and how it was rolled; with the
+    date of each part of a max() or min() anchor (`parts`), where it has one."""
     every = f" + {repeats} × {sp.repeat_every.text}" if repeats else ""  # type: ignore[union-attr]
-    head = f"{sp.at_text}{every} = {human_date(raw)}"
+    at = sp.at_text if parts is None else _with_parts(sp.at, parts)
+    head = f"{at}{every} = {human_date(raw)}"
     if rolled != raw:
         return f"{head}, {cal.closure_name(dt.date.fromordinal(raw))}; {_ROLL_WORDS[sp.roll]} {human_date(rolled)}"
     if not cal.is_business_ordinal(raw):
@@ -745,32 +768,38 @@ def why_head(sp: StepPlan, cal: Calendar, raw: int, rolled: int, repeats: int = 
     return head
 
 
+def _with_parts(at: DatePlan, parts: tuple[int, ...]) -> str:
+    """``max(due + 14 days = Fri 19 Jun 2026, ...) + 1 day``: each part with its date."""
+    inner = ", ".join(f"{arg.text} = {human_date(o)}" for arg, o in zip(at.args, parts))
+    return f"{at.kind}({inner})" + (f" {at.offsets.text}" if at.offsets.parts else "")
+
+
 def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, int] | None,
-         paid: int | None, outcome: str, repeats: int = 0, *, head: str | None = None,
-         words: str | None = None) -> str:
+         paid: int | None, outcome: str, repeats: int = 0, parts: tuple[int, ...] | None = None, *,
+         head: str | None = None, words: str | None = None) -> str:
     """The reason an action got its date and status, with the arithmetic shown; with `head` in
     place of how it begins (`why_head`) and `words` in place of those naming its pause
     (`pause_words`), where given."""
-    parts = [why_head(sp, cal, raw, rolled, repeats) if head is None else head]
+    said = [why_head(sp, cal, raw, rolled, repeats, parts) if head is None else head]
     if pause is not None:
         end = pause[1]
         if words is None:
             words = pause_words(pause, outcome)
         if outcome == "pause-open":
-            parts.append(f"paused: dispute opened {words} is not resolved")
-            return "; ".join(parts)
+            said.append(f"paused: dispute opened {words} is not resolved")
+            return "; ".join(said)
         span = f"dispute pause {words}"
         if outcome == "pause-skip":
-            parts.append(f"skipped: inside {span}")
-            return "; ".join(parts)
+            said.append(f"skipped: inside {span}")
+            return "; ".join(said)
         if end == OPEN:
-            parts.append(f"inside {span}")
+            said.append(f"inside {span}")
         else:
-            parts.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
+            said.append(f"inside {span}; moved to {human_date(cal.roll_ordinal(end + 1, 'following'))}")
     if outcome == "paid":
-        parts.append(f"skipped: the amount was paid in full on {human_date(paid)}")  # type: ignore[arg-type]
+        said.append(f"skipped: the amount was paid in full on {human_date(paid)}")  # type: ignore[arg-type]
     elif outcome == "condition":
-        parts.append(f"skipped: condition is false: {sp.when_text}")
+        said.append(f"skipped: condition is false: {sp.when_text}")
     elif outcome == "planned" and sp.deadline is not None:
         final = rolled if pause is None else cal.roll_ordinal(pause[1] + 1, "following")
         raw_dl = _shift(final, sp.deadline, cal)
@@ -782,8 +811,8 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
             else:
                 moved = cal.roll_ordinal(raw_dl, sp.deadline_roll)
                 text += f", {name}; {_ROLL_WORDS[sp.deadline_roll]} {human_date(moved)}"
-        parts.append(text)
-    return "; ".join(parts)
+        said.append(text)
+    return "; ".join(said)
 
 
 def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[Any, ...]]:
@@ -930,7 +959,7 @@ def _cut_at(plan: Plan, unpaid: tuple[Any, ...], paid: int) -> tuple[Any, ...] |
                     "blocked", sp.at_text, anchor_skipped(listed[at.ref].id)), None)))  # type: ignore[index]
             status[idx] = "skipped"
         elif a[2] is not None and a[2] >= paid:
-            out.append(paid_skip(idx, a[5][1], a[2], paid))
+            out.append(paid_skip(idx, a[5][1], a[2], paid, a[5][7] if len(a[5]) > 7 else None))
             status[idx] = "skipped"
         else:
             out.append((_sort_key(a[2], idx, None), a))

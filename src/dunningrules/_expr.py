@@ -595,6 +595,17 @@ def date_params(expr: DateExpr) -> tuple[tuple[str, int], ...]:
 _UNIT_TEXT = {"days": "day", "business_days": "business day", "weeks": "week", "months": "month", "years": "year"}
 
 
+def describe_date(node: DateExpr) -> str:
+    """A date expression as written, spaces normalised: ``max(due + 14 days, notice.deadline)``."""
+    if isinstance(node, DateExtreme):
+        head = f"{node.fn}({', '.join(describe_date(a) for a in node.args)})"
+    else:
+        anchor = node.anchor
+        head = {"due": "due", "step_date": anchor.name, "step_deadline": f"{anchor.name}.deadline",
+                "event": f"event.{anchor.name}"}[anchor.kind]
+    return " ".join([head, *(describe_offset(o) for o in node.offsets)])  # type: ignore[list-item]
+
+
 def describe_offset(off: Offset) -> str:
     """``+ 5 days``, ``- 1 month``, ``+ 2 business days``, ``+ params.x days``."""
     amount = str(off.amount) if off.param is None else f"params.{off.param}"

@@ -23,7 +23,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ._compile import DatePlan, Plan, StepPlan
-from ._evaluate import _LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift, anchor_skipped, paid_skip
+from ._evaluate import (_LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift, anchor_skipped, at_why,
+                        paid_skip)
 
 Runner = Callable[[_Run], None]
 Resolver = Callable[[_Run], Any]  # a run -> an ordinal, or a _Blocked
@@ -97,7 +98,12 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     """A step that does not repeat: `_Run.step` then `_Run.occurrence`, written out for a run
     without pauses and not paid in full."""
     at = sp.at
-    resolve = None if at.kind in ("due", "step_date", "step_deadline") else _resolver(at, listed, with_offsets=False)
+    # max() and min() anchors: each part resolved, the parts' dates kept for the reason (`at_why`)
+    extreme = at.kind in ("max", "min")
+    part_of = tuple(_resolver(a, listed) for a in at.args) if extreme else ()
+    pick = max if at.kind == "max" else min
+    resolve = (None if extreme or at.kind in ("due", "step_date", "step_deadline")
+               else _resolver(at, listed, with_offsets=False))
     of_deadline = at.kind == "step_deadline"  # anchored on the other step's deadline, not its date
     from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
     dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
@@ -110,7 +116,8 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     needs = fee.rule.requires_fact if fee is not None else None
     by_anchor = fee is None or (from_due and not needs)
     skipped_why = None if ref is None or from_due or resolve is not None else anchor_skipped(listed[ref].id)
-    # anchor -> (raw date, rolled date, the (sort key, action) pair when it depends on the anchor alone)
+    # anchor (a max/min anchor's parts) -> (raw date, rolled date, the (sort key, action) pair when
+    # it depends on the anchor alone)
     planned: dict[Any, tuple[int, int, tuple[int, tuple[Any, ...]] | None]] = {}
     made: dict[Any, tuple[int, tuple[Any, ...]]] = {}  # (anchor, due, fact) -> pair, for the other fees
     # A step whose anchor step was skipped is skipped, with the same action in every schedule
@@ -125,7 +132,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         run.statuses[idx] = "skipped"  # the step's first action: its status was None
         run.actions.append(pair)
 
-    def pair_for(run: _Run, raw: int, o: int) -> tuple[int, tuple[Any, ...]]:
+    def pair_for(run: _Run, raw: int, o: int, parts: tuple[int, ...] | None) -> tuple[int, tuple[Any, ...]]:
         deadline = None
         if after is not None:
             deadline = deadlines_of.get(o)
@@ -133,13 +140,24 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
         charged = None if fee is None else run.price(sp, o)
         return ((o * 1_000_000 + idx) * 1000,  # _sort_key
-                (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0), charged))
+                (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0) if parts is None
+                 else at_why(raw, o, None, None, "planned", 0, parts), charged))
 
     def run_step(run: _Run) -> None:
+        parts = None
         if from_due:
             anchor = run.due
-        elif resolve is not None:
-            anchor = resolve(run)
+        elif extreme or resolve is not None:
+            if extreme:
+                values = [f(run) for f in part_of]
+                blocked = [v for v in values if v.__class__ is _Blocked]
+                if blocked:  # as `_Run.resolve` picks the reason
+                    anchor = next((b for b in blocked if b.status == "skipped"), blocked[0])
+                else:
+                    parts = tuple(values)
+                    anchor = pick(values)
+            else:
+                anchor = resolve(run)  # type: ignore[misc]
             if anchor.__class__ is _Blocked:
                 if anchor.status == "skipped":
                     skipped(run, anchor.why)
@@ -156,7 +174,8 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             else:
                 run.step(sp)
                 return
-        found = planned.get(anchor)
+        mine = anchor if parts is None else parts
+        found = planned.get(mine)
         if found is None:
             dates = dates_of.get(anchor)  # type: ignore[arg-type]
             if dates is None:
@@ -164,7 +183,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
             if len(planned) >= MEMO_LIMIT:
                 planned.clear()
-            found = planned[anchor] = (*dates, None)  # the pair once the step is planned: its
+            found = planned[mine] = (*dates, None)  # the pair once the step is planned: its
             # deadline may be past the calendar's end, which only a planned step's date must face
         raw, o, pair = found
         if run.pauses or run.paid_in_full is not None:
@@ -174,11 +193,11 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
             full = run.paid_in_full
             if full is not None and o >= full:
                 run.statuses[idx] = "skipped"  # the step's first action: its status was None
-                run.actions.append(paid_skip(idx, raw, o, full))
+                run.actions.append(paid_skip(idx, raw, o, full, parts))
                 return
             for start, end in run.pauses:
                 if start <= o <= end:
-                    run.occurrence(sp, raw, o, None)
+                    run.occurrence(sp, raw, o, None, 0, parts)
                     return
         if when is not None:
             if by_date:  # decided once per number of days after the due date
@@ -190,25 +209,25 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 statuses = run.statuses
                 for i in when_steps:
                     if statuses[i] == "waiting":
-                        run.occurrence(sp, raw, o, None)  # waits, with the reason
+                        run.occurrence(sp, raw, o, None, 0, parts)  # waits, with the reason
                         return
                 scope = run.scope
                 scope.date = o
                 ok = when(scope)
             if not ok:
-                run.emit(sp, "skipped", o, None, ("at", raw, o, None, None, "condition", 0), None)
+                run.emit(sp, "skipped", o, None, at_why(raw, o, None, None, "condition", 0, parts), None)
                 return
         if pair is None:
             if by_anchor:
-                pair = pair_for(run, raw, o)
-                planned[anchor] = (raw, o, pair)
+                pair = pair_for(run, raw, o, parts)
+                planned[mine] = (raw, o, pair)
             else:
-                key = (anchor, run.due, needs and run.scope.facts.get(needs) is True)
+                key = (mine, run.due, needs and run.scope.facts.get(needs) is True)
                 pair = made.get(key)
                 if pair is None:
                     if len(made) >= MEMO_LIMIT:
                         made.clear()
-                    pair = made[key] = pair_for(run, raw, o)
+                    pair = made[key] = pair_for(run, raw, o, parts)
         statuses = run.statuses
         if statuses[idx] != "planned":
             statuses[idx] = "planned"
@@ -221,9 +240,9 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
 def _repeat_runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     """A repeating step without a condition: `_Run.step`'s loop over the occurrences, each one
     planned as `_Run.occurrence` plans it when there is no pause and no payment in full."""
-    if sp.when is not None:
-        return lambda run: run.step(sp)
     at = sp.at
+    if sp.when is not None or at.kind in ("max", "min"):  # the general path says why, and names the parts
+        return lambda run: run.step(sp)
     anchor_of = _resolver(at, listed, with_offsets=False)
     until_of = _resolver(sp.repeat_until, listed)  # type: ignore[arg-type]
     offsets, every, most, roll = at.offsets, sp.repeat_every, sp.repeat_max, sp.roll
