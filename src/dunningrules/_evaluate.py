@@ -815,14 +815,17 @@ def _why(sp: StepPlan, cal: Calendar, raw: int, rolled: int, pause: tuple[int, i
     return "; ".join(said)
 
 
-def _actions(plan: Plan, case: Case, as_of: dt.date | None) -> tuple[Any, tuple[Any, ...]]:
-    """(memo key, actions in the compact form) of a case's schedule, computed on a miss.
+def _actions(plan: Plan, case: Case, as_of: dt.date | None, quiet: bool | None = None,
+             ) -> tuple[Any, tuple[Any, ...]]:
+    """(memo key, actions in the compact form) of a case's schedule, computed on a miss; `quiet`
+    is `quiet_events(plan, case, as_of)` where the caller has it.
 
     The memo holds only tuples of plain values, which the garbage collector stops tracking:
     a batch fills it with hundreds of thousands of schedules, and every full collection
     would otherwise walk them all."""
     memo = plan.memo
-    quiet = quiet_events(plan, case, as_of)
+    if quiet is None:
+        quiet = quiet_events(plan, case, as_of)
     alike = quiet and not case.facts and plan.defaults is not None and case.currency == plan.currency
     if alike:
         # The common case, found before `_fine_facts`: a case in the plan's currency that gives no
@@ -1272,12 +1275,14 @@ def evaluate(plan: Plan, case: Case | Mapping[str, Any], as_of: dt.date | None =
     # A pydantic model defines __getattr__, which takes every read of its attributes off the
     # interpreter's fast path; its fields are in its __dict__, read here once.
     fields = case.__dict__
-    if not fields["facts"] and fields["currency"] == plan.currency and (
-            not fields["events"] or quiet_events(plan, case, as_of)):
-        found = plan.quiet.get(fields["due_date"])
-        if found is not None:
-            return Schedule(fields["id"], plan.ruleset, as_of, found[1], _with_claims, (plan, case, as_of))
-    raw = _actions(plan, case, as_of)[1]
+    quiet = None
+    if not fields["facts"] and fields["currency"] == plan.currency:
+        quiet = not fields["events"] or quiet_events(plan, case, as_of)
+        if quiet:
+            found = plan.quiet.get(fields["due_date"])
+            if found is not None:
+                return Schedule(fields["id"], plan.ruleset, as_of, found[1], _with_claims, (plan, case, as_of))
+    raw = _actions(plan, case, as_of, quiet)[1]
     return Schedule(case.id, plan.ruleset, as_of, raw, _with_claims, (plan, case, as_of))
 
 

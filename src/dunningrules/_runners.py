@@ -106,7 +106,7 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                else _resolver(at, listed, with_offsets=False))
     of_deadline = at.kind == "step_deadline"  # anchored on the other step's deadline, not its date
     from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
-    dates_of, deadlines_of, after, deadline_roll = sp.dates, sp.deadlines, sp.deadline, sp.deadline_roll
+    deadlines_of, after, deadline_roll = sp.deadlines, sp.deadline, sp.deadline_roll
     when, when_steps, fee, idx = sp.when, sp.when_steps, sp.fee, sp.index
     by_date = sp.when_by_date
     decided = sp.decided  # days after the due date -> the condition, where by_date
@@ -177,14 +177,14 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
         mine = anchor if parts is None else parts
         found = planned.get(mine)
         if found is None:
-            dates = dates_of.get(anchor)  # type: ignore[arg-type]
-            if dates is None:
-                raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
-                dates = dates_of[anchor] = (raw, run.cal.roll_ordinal(raw, roll))  # type: ignore[index]
+            # The step's dates are kept here, not in `sp.dates` too (what `_Run.step` keeps for
+            # itself): one tuple fewer per anchor for the collector to follow.
+            raw = _shift(anchor, offsets, run.cal)  # type: ignore[arg-type]
             if len(planned) >= MEMO_LIMIT:
                 planned.clear()
-            found = planned[mine] = (*dates, None)  # the pair once the step is planned: its
-            # deadline may be past the calendar's end, which only a planned step's date must face
+            found = planned[mine] = (raw, run.cal.roll_ordinal(raw, roll), None)  # the pair once the
+            # step is planned: its deadline may be past the calendar's end, which only a planned
+            # step's date must face
         raw, o, pair = found
         if run.pauses or run.paid_in_full is not None:
             # `_Run.occurrence` decides a date inside a dispute pause; any other date it plans
