@@ -411,7 +411,9 @@ class _Inputs:
         self.key = (
             due,
             full,
-            tuple(pauses),
+            # One pause (the usual) as itself, the tuple its actions' reasons hold: a key is kept
+            # with its schedule, and each tuple kept is one more for the collector to follow.
+            pauses[0] if len(pauses) == 1 else tuple(pauses),
             tuple([first_event.get(n) for n in plan.event_names]) if plan.event_names else (),
             plan.default_values if facts is plan.defaults else tuple(facts.values()),
             debtor,
@@ -957,9 +959,12 @@ def _cut_at(plan: Plan, unpaid: tuple[Any, ...], paid: int) -> tuple[Any, ...] |
                 out.append((_sort_key(None, idx, None), a))
             elif a[2] is not None and a[2] < paid:
                 return None
-            else:
-                out.append((_sort_key(None, idx, None), (idx, "skipped", None, None, None, (
-                    "blocked", sp.at_text, anchor_skipped(listed[at.ref].id)), None)))  # type: ignore[index]
+            else:  # the same action in every schedule: made once per plan (see `_any_day_paid`)
+                shared = plan.memo.get(("anchor skipped", idx))
+                if shared is None:
+                    shared = plan.memo[("anchor skipped", idx)] = (idx, "skipped", None, None, None, (
+                        "blocked", sp.at_text, anchor_skipped(listed[at.ref].id)), None)  # type: ignore[index]
+                out.append((_sort_key(None, idx, None), shared))
             status[idx] = "skipped"
         elif a[2] is not None and a[2] >= paid:
             out.append(paid_skip(idx, a[5][1], a[2], paid, a[5][7] if len(a[5]) > 7 else None))
