@@ -60,7 +60,7 @@ class DatePlan:
     ref: int | str | None           # step index, event name, or None
     args: tuple["DatePlan", ...]
     offsets: Offsets
-    text: str = ""                  # as written, normalised (`describe_date`): a reason names max/min's parts by it
+    text: str = ""                  # canonical text (`describe_date`): a reason names max/min's parts by it
 
 
 @dataclass(frozen=True, slots=True)

@@ -596,7 +596,8 @@ _UNIT_TEXT = {"days": "day", "business_days": "business day", "weeks": "week", "
 
 
 def describe_date(node: DateExpr) -> str:
-    """A date expression as written, spaces normalised: ``max(due + 14 days, notice.deadline)``."""
+    """A date expression in one canonical spelling (``notice.date`` is ``notice``), as reasons
+    name the parts of a max() or min(): ``max(due + 14 days, notice.deadline)``."""
     if isinstance(node, DateExtreme):
         head = f"{node.fn}({', '.join(describe_date(a) for a in node.args)})"
     else:
