@@ -157,6 +157,32 @@ def test_fees_conditions_channels_and_legal_basis_are_listed():
     assert "collection fee: 180.00 SEK (capped by rate table collection_fee_cap; lag (1981:739) 4 §)" in se
 
 
+def test_notes_for_reviewers_list_step_notes_and_every_unconfirmed_rate_row():
+    rs = _load("se-standard")
+    plan = d.compile(rs)
+    text = explain(rs)
+    section = text.split("## Notes for reviewers\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    noted_steps = [s.id for s in rs.steps if s.notes]
+    unconfirmed = [(name, row) for name, t in plan.rates.tables.items() for row in t.rows if not row.confirmed]
+    assert noted_steps == ["collection-demand", "payment-order-application"]
+    assert len(section) == len(noted_steps) + len(unconfirmed)
+    assert section[0].startswith("- **step collection-demand**: The fee is checked against the cap of lag (1981:739)")
+    assert ("- **rate collection_fee_cap 2027-01-01..2027-12-31 = 180.00 (SEK), not confirmed**: The amount "
+            "lag (1981:739) 4 § states in 2026, carried into 2027") in text
+    page = explain(rs, fmt="html")
+    assert "<h2>Notes for reviewers</h2>" in page
+    assert page.count("<li><strong>") == len(section)
+
+
+def test_a_ruleset_with_nothing_to_check_has_no_notes_section(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text(RULESETS["no-standard"].read_text(encoding="utf-8").split("steps:")[0]
+                    .replace("rates: rates.yaml\n", "").replace("interest:\n  table: late_interest", "")
+                    + "steps:\n  - id: a\n    action: reminder\n    at: due + 5 days\n", encoding="utf-8")
+    text = explain(d.load_ruleset(path))
+    assert "## Notes for reviewers" not in text and "## Steps" in text
+
+
 # --- the example case ----------------------------------------------------------------------------
 
 

@@ -492,6 +492,19 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
     return out
 
 
+def _reviewer_notes(ruleset: Ruleset, plan: Plan) -> list[tuple[str, str]]:
+    """(what, note) for each step's `notes` and each rate row not yet confirmed against the
+    statute (`confirmed: false`): what a reviewer must check before signing off."""
+    found = [(f"step {step.id}", " ".join(step.notes.split())) for step in ruleset.steps if step.notes]
+    if plan.rates is not None:
+        for name, table in plan.rates.tables.items():
+            for row in table.rows:
+                if not row.confirmed:
+                    found.append((f"rate {name} {row.valid_from.isoformat()}..{row.valid_to.isoformat()} = {row.value}"
+                                  f" ({table.unit}), not confirmed", " ".join((row.note or "").split())))
+    return found
+
+
 def _bases(rs: Ruleset) -> tuple[str, ...]:
     """The files of the bases a ruleset extends, nearest first (none for a ruleset of one file)."""
     origin = rs._origin
@@ -532,6 +545,10 @@ def explain_markdown(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
           md_code(r.condition) if r.condition else "—", md(r.deadline or "—"), md(r.fee or "—"),
           md(r.channels), md(r.legal_basis or "—")]
          for r in _step_rows(rs, plan)])
+    notes = _reviewer_notes(rs, plan)
+    if notes:
+        out += ["", "## Notes for reviewers", ""]
+        out += [f"- **{md(what)}**: {md(note)}" for what, note in notes]
     out += ["", "## Example timeline", ""]
     out += [md(s) for s in _case_words(info, schedule, rs.currency)]
     out.append("")
@@ -938,6 +955,12 @@ def explain_html(ruleset: Ruleset, plan: Plan, schedule: Schedule, *,
             f"<td>{h(r.deadline or '—')}</td><td>{h(r.fee or '—')}</td><td>{h(r.channels)}</td>"
             f"<td>{h(r.legal_basis or '—')}</td></tr>\n")
     add("</tbody></table>\n")
+    notes = _reviewer_notes(rs, plan)
+    if notes:
+        add("<h2>Notes for reviewers</h2>\n<ul>\n")
+        for what, note in notes:
+            add(f"<li><strong>{h(what)}</strong>: {h(note)}</li>\n")
+        add("</ul>\n")
     add("<h2>Example timeline</h2>\n")
     add("<p>" + " ".join(h(s) for s in _case_words(info, schedule, rs.currency)) + "</p>\n")
     for start, end in info.pauses:
