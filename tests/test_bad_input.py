@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -864,19 +865,91 @@ def test_error_in_a_large_json_file_is_located(tmp_path):
     assert (f.line, f.col) == pos(text, '"2026-02-30"')
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param('{\n  "id": "C-1",\n  "id": "C-2",\n  "due_date": "2026-02-30",\n  "amount": "1.00",\n'
-                     '  "currency": "NOK"\n}\n', id="duplicate-key"),
-        pytest.param(pretty(dict(CASE, debtor={"name": "Kari \U0001F600"}, due_date="2026-02-30")),
-                     id="surrogate-escape"),
-    ],
-)
-def test_error_in_json_that_yaml_refuses_is_located(tmp_path, text):
+def test_error_in_json_that_yaml_refuses_is_located(tmp_path):
+    text = pretty(dict(CASE, debtor={"name": "Kari \U0001F600"}, due_date="2026-02-30"))  # a surrogate escape
     (f,) = schedule(tmp_path, "case.json", text)
     assert f.code == "case-invalid-date"
     assert (f.line, f.col) == pos(text, '"2026-02-30"')
+
+
+# --- a key given twice in a case -----------------------------------------------------------------
+# json keeps the last value of a key given twice, other readers the first: a case that does so
+# would be read one way here and another way by the system that wrote it.
+
+def test_a_key_given_twice_is_refused_at_the_repeat_with_every_other_problem(tmp_path):
+    text = ('{\n  "id": "C-1",\n  "id": "C-2",\n  "due_date": "2026-02-30",\n  "amount": "1.00",\n'
+            '  "currency": "NOK"\n}\n')
+    found = schedule(tmp_path, "case.json", text)
+    assert [(f.code, (f.line, f.col)) for f in found] == [
+        ("case-key-twice", pos(text, '"id"', 2)), ("case-invalid-date", pos(text, '"2026-02-30"'))]
+    assert found[0].message == "key 'id' is given twice; JSON readers disagree on which one counts: give each key once"
+
+
+TWICE_LINES = [
+    ('"currency": "NOK"', '"currency": "NOK", "currency": "NOK"', "key 'currency' is given twice"),
+    ('"date": "2026-04-03", "amount": "100.00"', '"date": "2026-04-03", "amount": "100.00", "amount": "9500.00"',
+     "key 'amount' is given twice in events.0"),
+    ('"facts": {}', '"facts": {"x": true, "x": false}', "key 'x' is given twice in facts"),
+    ('"facts": {}', '"facts": {}, "facts": {}', "key 'facts' is given twice"),
+    ('"name": "Kari"', '"name": "Kari", "kind": "person", "kind": "person"', "key 'kind' is given twice in debtor"),
+]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("old, new, message", TWICE_LINES)
+def test_a_key_given_twice_on_a_json_line_is_refused_and_the_other_lines_run(tmp_path, old, new, message, jobs):
+    good = ('{"id": "C-1", "due_date": "2026-04-01", "amount": "100.00", "currency": "NOK", '
+            '"debtor": {"name": "Kari"}, "facts": {}, '
+            '"events": [{"type": "payment", "date": "2026-04-03", "amount": "100.00"}]}')
+    assert good.count(old) == 1
+    bad = good.replace(old, new)
+    path = tmp_path / "cases.jsonl"
+    path.write_text(good + "\n" + bad + "\n" + good.replace("C-1", "C-3") + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path), "--jobs", jobs], out, err) == 1
+    assert [json.loads(line)["case"] for line in out.getvalue().splitlines()] == ["C-1", "C-3"]
+    (f,) = [Found(m[1], int(m[2]), int(m[3]), m[4], m[5]) for m in map(FINDING.match, err.getvalue().splitlines())]
+    key = '"' + message.split("'")[1] + '"'
+    assert (f.path, f.line, f.col, f.code) == (str(path), 2, bad.rindex(key) + 1, "case-key-twice")  # the repeat
+    assert f.message.startswith(message + ";")
+
+
+@pytest.mark.parametrize("line", [
+    '{"id": "C-1", "due_date": "2026-04-01", "amount": "100.00", "currency": "NOK", "facts": {}, "events": []}',
+    '{"id": "C-1", "due_date": "2026-04-01", "amount": "100.00", "currency": "NOK", "debtor": {"name": "K", '
+    '"kind": "person", "language": null}, "payment_reference": null}',
+    '{"id" : "C-1", "due_date" : "2026-04-01", "amount" : "100.00", "currency" : "NOK"}',
+    '{"id": "C-1", "due_date": "2026-04-01", "amount": "100.00", "currency": "NOK", "events": '
+    '[{"type": "dispute_opened", "date": "2026-04-03", "note": "said \\"no\\": twice"}]}',
+    '{"id": "C-1", "due_date": "2026-04-01", "amount": "100.00", "currency": "NOK", "facts": {"kind": true}, '
+    '"debtor": {"name": "K"}}',
+])
+def test_keys_given_once_are_never_taken_for_twice(tmp_path, line):
+    path = tmp_path / "cases.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schedule", str(NO_RULESET), str(path)], out, err) == 0, err.getvalue()
+    assert json.loads(out.getvalue())["case"] == "C-1"
+
+
+def test_a_key_given_twice_is_refused_by_diff_and_by_a_test_file(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "C-1", "due_date": "2026-04-01", "amount": "1.00", "amount": "2.00", '
+                     '"currency": "NOK"}\n', encoding="utf-8")
+    found = refused(["diff", NO_RULESET, NO_RULESET, "--cases", cases])
+    text = cases.read_text(encoding="utf-8")
+    assert [(f.code, f.line, f.col) for f in found] == [("case-key-twice", 1, text.rindex('"amount"') + 1)]
+    folder = tmp_path / "no"
+    shutil.copytree(NO_RULESET.parent, folder)
+    case_text = '{"id": "C-1", "due_date": "2026-04-01", "amount": "1.00", "currency": "NOK", "currency": "NOK"}\n'
+    (folder / "case.json").write_text(case_text, encoding="utf-8")
+    tests = folder / "t.test.yaml"
+    tests.write_text("dunningrules-test: 1\nruleset: standard.yaml\ntests:\n  - name: twice\n    case_file: case.json\n"
+                     "    expect: []\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["test", str(tests)], out, err) != 0
+    col = case_text.rindex('"currency"') + 1
+    assert f"case.json:1:{col}: case-key-twice: key 'currency' is given twice" in err.getvalue()
 
 
 def test_many_bad_cases_in_a_json_file_are_reported_quickly(tmp_path):

@@ -226,8 +226,9 @@ def read_line(line: bytes | str) -> LineCase | None:
     whole numbers, facts true, false or null (the models read a string fact that looks like a
     number as a number).  Lines with a backslash escape are left to the models, so that a case
     id read here is written back without escaping (see schedule_line).  msgspec refuses what
-    json refuses here (NaN, Infinity, invalid UTF-8) and reads a duplicated key as json does
-    (the last one counts)."""
+    json refuses here (NaN, Infinity, invalid UTF-8); a line that may give a key twice (which
+    msgspec reads as json does, the last one counting) is left to the models' path, which
+    refuses it (`_keys_once`)."""
     if (92 in line) if line.__class__ is bytes else ("\\" in line):  # 92: a backslash (a byte found by memchr)
         return None
     try:
@@ -250,7 +251,43 @@ def read_line(line: bytes | str) -> LineCase | None:
             amount = event.amount = _amount(event.amount)  # type: ignore[assignment]
             if amount is None:
                 return None
-    return case
+    return case if _keys_once(line, case) else None
+
+
+def _keys_once(line: bytes | str, case: LineCase) -> bool:
+    """Whether a line without backslashes surely gives no key twice: it has as many `":` as the
+    keys its case was given.  Without an escaped quote every `":` ends a key (and a key followed
+    by blanks before its colon counts none, which only sends the line to the models' path).  A
+    field left at its default may have been given as that default (`"facts": {}`), so such a
+    key is counted in the line itself; one given as null is not counted at all, and its line
+    too goes to the models, which know which fields were given."""
+    b = line.__class__ is bytes
+    n = 4 + (case.payment_reference is not None) + (case.status_url is not None)
+    debtor, creditor, facts, events = case.debtor, case.creditor, case.facts, case.events
+    if debtor is not None:
+        n += 2 + (debtor.language is not None) + (debtor.address is not None)
+        if debtor.kind == "person":  # the default: given or not
+            given = line.count(b'"kind":' if b else '"kind":')  # type: ignore[arg-type]
+            if given > 1:
+                return False
+            n += given
+        else:
+            n += 1
+    if creditor is not None:
+        n += 2 + (creditor.address is not None) + (creditor.organisation_number is not None) + (
+            creditor.account is not None)
+    for key, value in ((b'"facts":', facts), (b'"events":', events)):
+        if value:
+            n += 1
+        else:
+            given = line.count(key if b else key.decode())  # type: ignore[arg-type]
+            if given > 1:
+                return False
+            n += given
+    n += len(facts)
+    for event in events:
+        n += 2 + (event.amount is not None) + (event.note is not None)
+    return line.count(b'":' if b else '":') == n  # type: ignore[arg-type]
 
 
 def _amount(value: str | int) -> Decimal | None:

@@ -33,7 +33,7 @@ from ._model import Case
 from ._text import action_text
 from ._load import load_ruleset, read_bounded
 from ._schedule import Schedule
-from ._jsonpos import locate_json
+from ._jsonpos import keys_of_case, locate_json, pairs_once, twice_findings, twice_message
 from ._yaml import Located
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_LINT = 0, 1, 2, 3
@@ -149,8 +149,9 @@ def _print_findings(findings: list[Finding], stderr: IO[str]) -> None:
 # ------------------------------------------------------------------ cases in
 
 def _locate(finding: Finding, text: str, path: str, line_offset: int = 0) -> Finding:
-    """Give a case finding the line and column of its JSON path in `text`."""
-    line, col = _positions(text, path).where(finding.pointer)
+    """Give a case finding the line and column of its JSON path in `text`, unless it has its own
+    (a key given twice is located at the repeat, the path at the value that counts)."""
+    line, col = (finding.line, finding.col) if finding.line else _positions(text, path).where(finding.pointer)
     return Finding(finding.code, finding.message, path, line + line_offset, col, finding.pointer)
 
 
@@ -255,7 +256,7 @@ def read_one_case(path: str, stdin: IO[str], plan: Plan | None = None, as_of: dt
         raise CaseError([i for i in items if isinstance(i, Finding)] or [
             Finding("case-invalid", "one case is needed here, not a list", name, 1, 1)])
     data, prefix = items[0]  # type: ignore[misc]
-    case = _case_or_findings(data, name)
+    case = _with_twice(_case_or_findings(data, name), _twice_in(text, name), prefix)
     if isinstance(case, list):
         raise CaseError([_locate(_reroot(f, prefix), text, name) for f in case])
     if plan is not None:
@@ -345,6 +346,21 @@ def _is_one_document(text: str) -> bool:
     except (ValueError, RecursionError):
         return True
     return False
+
+
+def _twice_in(text: str, name: str) -> list[Finding]:
+    """case-key-twice for each key a JSON document gives twice in one object (none, usually)."""
+    return [] if pairs_once(text) else twice_findings(text, name)
+
+
+def _with_twice(case: Case | list[Finding], twice: list[Finding], prefix: tuple[Any, ...]) -> Case | list[Finding]:
+    """The case at `prefix` of a document, or its findings with the keys it gives twice (`twice`,
+    found in the whole document) among them, their paths made relative to it."""
+    mine = [dataclasses.replace(f, pointer=f.pointer[len(prefix):], message=twice_message(f.pointer[len(prefix):]))
+            for f in twice if f.pointer[:len(prefix)] == prefix]
+    if not mine:
+        return case
+    return mine + (case if isinstance(case, list) else [])
 
 
 def _case_or_findings(data: Any, name: str) -> Case | list[Finding]:
@@ -452,12 +468,14 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
     if whole:
         rendered: list[str] = []
         is_list = text.lstrip().startswith("[")  # type: ignore[union-attr]  # an empty list too
+        twice = _twice_in(text, name)  # type: ignore[arg-type]
         for item in _documents(text, name):  # type: ignore[arg-type]
             if isinstance(item, Finding):
                 out.fail([item])
                 continue
             is_list = bool(item[1])
-            one = out.render(_case_or_findings(item[0], name), text, item[1], 0)  # type: ignore[arg-type]
+            one = out.render(_with_twice(_case_or_findings(item[0], name), twice, item[1]), text, item[1],
+                             0)  # type: ignore[arg-type]
             if one is not None:
                 rendered.append(one)
         if is_list and not out.table:  # a list of cases in, a JSON array of schedules out
@@ -582,6 +600,9 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
         return
     try:
         case: Any = Case.model_validate_json(line)  # a Case, or findings below
+        # As many `":` as keys given (the usual) means none is given twice; else json tells.
+        if line.count('":') != keys_of_case(case) and not pairs_once(line):  # type: ignore[union-attr]
+            case = twice_findings(line, name)  # type: ignore[arg-type]
     except ValidationError:  # slow path, only to say exactly what is wrong
         try:
             data = json.loads(line, parse_float=Decimal)
@@ -592,6 +613,8 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
             out.fail([_json_limit(e, line, name, n)])  # type: ignore[arg-type]
             return
         case = _case_or_findings(data, name)
+        if not pairs_once(line):  # type: ignore[arg-type]
+            case = twice_findings(line, name) + (case if isinstance(case, list) else [])  # type: ignore[arg-type]
     if write is None:
         out.case(case, line, (), n)  # type: ignore[arg-type]
     else:
