@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from ._compile import Plan
 from ._evaluate import (MEMO_LIMIT, OPEN, _actions, _rate_days_or_why, claims, paid_at, pause_words, quiet_events,
@@ -147,7 +147,7 @@ def collector_paused() -> Iterator[Callable[[], None]]:
 class LineDebtor(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     language: str | None = None  # [a-z]{2}: checked by read_line
-    kind: Literal["person", "organisation"] = "person"
+    kind: Literal["person", "organisation"] | UnsetType = UNSET  # "person" once read_line has read it
     address: Annotated[str, Meta(max_length=500)] | None = None
 
 
@@ -187,8 +187,9 @@ class LineCase(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     creditor: _LineCreditor | None = None
     payment_reference: Annotated[str, Meta(max_length=64)] | None = None
     status_url: Annotated[str, Meta(max_length=500)] | None = None
-    facts: dict[str, bool | None] = {}
-    events: Annotated[list[LineEvent], Meta(max_length=10_000)] = []
+    # UNSET when not given (read_line counts the keys a line has), then {} and []
+    facts: dict[str, bool | None] | UnsetType = UNSET
+    events: Annotated[list[LineEvent], Meta(max_length=10_000)] | UnsetType = UNSET
 
 
 _decode = msgspec.json.Decoder(LineCase).decode
@@ -228,66 +229,66 @@ def read_line(line: bytes | str) -> LineCase | None:
     id read here is written back without escaping (see schedule_line).  msgspec refuses what
     json refuses here (NaN, Infinity, invalid UTF-8); a line that may give a key twice (which
     msgspec reads as json does, the last one counting) is left to the models' path, which
-    refuses it (`_keys_once`)."""
-    if (92 in line) if line.__class__ is bytes else ("\\" in line):  # 92: a backslash (a byte found by memchr)
+    refuses it (see the count of keys below)."""
+    text = line.__class__ is not bytes
+    if ("\\" in line) if text else (92 in line):  # 92: a backslash (a byte found by memchr)
         return None
     try:
         case = _decode(line)
     except (msgspec.MsgspecError, UnicodeEncodeError):  # the latter: a str with lone surrogates
         return None
+    # The keys the case was given, counted as it is checked: each key of a JSON text is followed
+    # by one colon, so a line with as many colons gives no key twice (nor has a colon in a string).
+    # One with more may have a colon in a string: with no escaped quote every `":` ends a key, so
+    # then those are counted.  A field given as null counts as not given, a key with blanks before
+    # its colon as no key: either only sends the line to the models' path, which knows which fields
+    # were given (so do the fields msgspec leaves UNSET when not given, here given their defaults).
+    keys = 4 + (case.payment_reference is not None) + (case.status_url is not None)
     if case.currency not in _currencies and not _newly_well_formed(case.currency, _currencies, _CURRENCY):
         return None
     debtor = case.debtor
-    if (debtor is not None and debtor.language is not None and debtor.language not in _languages
-            and not _newly_well_formed(debtor.language, _languages, _LANGUAGE)):
-        return None
+    if debtor is not None:
+        language = debtor.language
+        if language is not None:
+            if language not in _languages and not _newly_well_formed(language, _languages, _LANGUAGE):
+                return None
+            keys += 1
+        keys += 2 + (debtor.address is not None)
+        if debtor.kind is UNSET:
+            debtor.kind = "person"
+        else:
+            keys += 1
+    creditor = case.creditor
+    if creditor is not None:
+        keys += 2 + (creditor.address is not None) + (creditor.organisation_number is not None) + (
+            creditor.account is not None)
     amount = case.amount = _amount(case.amount)  # type: ignore[assignment]
     if amount is None:
         return None
-    for event in case.events:
-        if event.type not in _event_types and not _newly_well_formed(event.type, _event_types, _EVENT_TYPE):
-            return None
-        if event.amount is not None:
-            amount = event.amount = _amount(event.amount)  # type: ignore[assignment]
-            if amount is None:
+    facts = case.facts
+    if facts is UNSET:
+        case.facts = {}
+    else:
+        keys += 1 + len(facts)  # type: ignore[arg-type]
+    events = case.events
+    if events is UNSET:
+        case.events = []
+    else:
+        keys += 1 + 2 * len(events)  # type: ignore[arg-type]
+        for event in events:  # type: ignore[union-attr]
+            if event.type not in _event_types and not _newly_well_formed(event.type, _event_types, _EVENT_TYPE):
                 return None
-    return case if _keys_once(line, case) else None
-
-
-def _keys_once(line: bytes | str, case: LineCase) -> bool:
-    """Whether a line without backslashes surely gives no key twice: it has as many `":` as the
-    keys its case was given.  Without an escaped quote every `":` ends a key (and a key followed
-    by blanks before its colon counts none, which only sends the line to the models' path).  A
-    field left at its default may have been given as that default (`"facts": {}`), so such a
-    key is counted in the line itself; one given as null is not counted at all, and its line
-    too goes to the models, which know which fields were given."""
-    b = line.__class__ is bytes
-    n = 4 + (case.payment_reference is not None) + (case.status_url is not None)
-    debtor, creditor, facts, events = case.debtor, case.creditor, case.facts, case.events
-    if debtor is not None:
-        n += 2 + (debtor.language is not None) + (debtor.address is not None)
-        if debtor.kind == "person":  # the default: given or not
-            given = line.count(b'"kind":' if b else '"kind":')  # type: ignore[arg-type]
-            if given > 1:
-                return False
-            n += given
-        else:
-            n += 1
-    if creditor is not None:
-        n += 2 + (creditor.address is not None) + (creditor.organisation_number is not None) + (
-            creditor.account is not None)
-    for key, value in ((b'"facts":', facts), (b'"events":', events)):
-        if value:
-            n += 1
-        else:
-            given = line.count(key if b else key.decode())  # type: ignore[arg-type]
-            if given > 1:
-                return False
-            n += given
-    n += len(facts)
-    for event in events:
-        n += 2 + (event.amount is not None) + (event.note is not None)
-    return line.count(b'":' if b else '":') == n  # type: ignore[arg-type]
+            if event.amount is not None:
+                amount = event.amount = _amount(event.amount)  # type: ignore[assignment]
+                if amount is None:
+                    return None
+                keys += 1
+            if event.note is not None:
+                keys += 1
+    colons = line.count(":" if text else b":")  # type: ignore[arg-type]
+    if colons != keys and (colons < keys or line.count('":' if text else b'":') != keys):  # type: ignore[arg-type]
+        return None  # a key may be given twice: the models' path says so, or reads the line
+    return case
 
 
 def _amount(value: str | int) -> Decimal | None:
