@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import calendar as stdcal
 import datetime as dt
+import io
 import json
+import tempfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +22,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dunningrules import CaseError, Plan, case_from_data, compile, evaluate, load_ruleset, parse_ruleset
+from dunningrules._cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_RULESET = ROOT / "rulesets" / "no" / "standard.yaml"
 D = dt.date
 CURRENCY = {"no": "NOK", "se": "SEK"}
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -501,3 +505,56 @@ def test_as_of_is_the_same_as_leaving_out_later_events(generated, offset):
     as_of = D.fromisoformat(data["due_date"]) + dt.timedelta(days=offset)
     known = dict(data, events=[e for e in data["events"] if D.fromisoformat(e["date"]) <= as_of])
     assert actions(evaluate(plan, data, as_of=as_of)) == actions(evaluate(plan, known))
+
+
+# --- a key given twice in a case ------------------------------------------------------------------
+
+_OPTIONAL_TOP = {"debtor": {"name": "Kari Nordmann"}, "payment_reference": "12345", "facts": {},
+                 "events": []}
+_DEBTOR_OPTIONAL = {"language": "nb", "kind": "person", "address": "Storgata 1: 0155 Oslo"}
+
+
+@st.composite
+def case_objects(draw: Any) -> list[tuple[str, Any]]:
+    """A valid case as (key, value) pairs in a drawn order: optional fields given or not, as
+    their default, as null, with a colon inside a string now and then."""
+    pairs: list[tuple[str, Any]] = [("id", draw(st.sampled_from(["C-1", "C:1", "tenancy 7"]))),
+                                    ("due_date", "2026-04-01"), ("amount", "9500.00"), ("currency", "NOK")]
+    for key, value in _OPTIONAL_TOP.items():
+        choice = draw(st.sampled_from(["absent", "given", "null"] if key in ("debtor", "payment_reference")
+                                      else ["absent", "given"]))
+        if choice == "null":
+            pairs.append((key, None))
+        elif choice == "given":
+            if key == "debtor":
+                value = dict(value, **{k: v for k, v in _DEBTOR_OPTIONAL.items() if draw(st.booleans())})
+            elif key == "facts" and draw(st.booleans()):
+                value = {"eviction_warning_opt_out": draw(st.booleans())}
+            elif key == "events" and draw(st.booleans()):
+                value = [{"type": "payment", "date": "2026-04-03", "amount": "100.00"},
+                         {"type": "dispute_opened", "date": "2026-04-05", "note": "tenant: \"not owed\""}]
+            pairs.append((key, value))
+    return draw(st.permutations(pairs))
+
+
+def _line(pairs: list[tuple[str, Any]], twice: str | None = None) -> str:
+    body = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs]
+    if twice is not None:
+        body.append(f"{json.dumps(twice)}: {json.dumps(dict(pairs)[twice])}")
+    return "{" + ", ".join(body) + "}"
+
+
+@SETTINGS
+@given(case_objects(), st.data())
+def test_a_case_line_is_refused_exactly_when_it_gives_a_key_twice(pairs, data):
+    twice = data.draw(st.sampled_from([None, *[k for k, _ in pairs]]))
+    line = _line(pairs, twice)
+    out, err = io.StringIO(), io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        path.write_text(line + "\n", encoding="utf-8")
+        code = run(["schedule", str(NO_RULESET), str(path)], out, err)
+    if twice is None:
+        assert code == 0, (line, err.getvalue())
+    else:
+        assert code == 1 and f"case-key-twice: key '{twice}' is given twice" in err.getvalue(), (line, err.getvalue())
