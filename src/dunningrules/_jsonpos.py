@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-
 from typing import Any
 
 from ._errors import Finding
