@@ -33,7 +33,7 @@ from ._model import Case
 from ._text import action_text
 from ._load import load_ruleset, read_bounded
 from ._schedule import Schedule
-from ._jsonpos import keys_of_case, locate_json, pairs_once, twice_findings, twice_message
+from ._jsonpos import keys_of_case, locate_json, twice_findings, twice_message
 from ._yaml import Located
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_LINT = 0, 1, 2, 3
@@ -256,7 +256,7 @@ def read_one_case(path: str, stdin: IO[str], plan: Plan | None = None, as_of: dt
         raise CaseError([i for i in items if isinstance(i, Finding)] or [
             Finding("case-invalid", "one case is needed here, not a list", name, 1, 1)])
     data, prefix = items[0]  # type: ignore[misc]
-    case = _with_twice(_case_or_findings(data, name), _twice_in(text, name), prefix)
+    case = _with_twice(_case_or_findings(data, name), twice_findings(text, name), prefix)
     if isinstance(case, list):
         raise CaseError([_locate(_reroot(f, prefix), text, name) for f in case])
     if plan is not None:
@@ -346,11 +346,6 @@ def _is_one_document(text: str) -> bool:
     except (ValueError, RecursionError):
         return True
     return False
-
-
-def _twice_in(text: str, name: str) -> list[Finding]:
-    """case-key-twice for each key a JSON document gives twice in one object (none, usually)."""
-    return [] if pairs_once(text) else twice_findings(text, name)
 
 
 def _with_twice(case: Case | list[Finding], twice: list[Finding], prefix: tuple[Any, ...]) -> Case | list[Finding]:
@@ -468,7 +463,7 @@ def _schedule(plan: Plan, args: argparse.Namespace, stdin: IO[str], stdout: IO[s
     if whole:
         rendered: list[str] = []
         is_list = text.lstrip().startswith("[")  # type: ignore[union-attr]  # an empty list too
-        twice = _twice_in(text, name)  # type: ignore[arg-type]
+        twice = twice_findings(text, name)  # type: ignore[arg-type]
         for item in _documents(text, name):  # type: ignore[arg-type]
             if isinstance(item, Finding):
                 out.fail([item])
@@ -601,8 +596,8 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
     try:
         case: Any = Case.model_validate_json(line)  # a Case, or findings below
         # As many `":` as keys given (the usual) means none is given twice; else json tells.
-        if line.count('":') != keys_of_case(case) and not pairs_once(line):  # type: ignore[union-attr]
-            case = twice_findings(line, name)  # type: ignore[arg-type]
+        if line.count('":') != keys_of_case(case):  # type: ignore[union-attr]
+            case = twice_findings(line, name) or case  # type: ignore[arg-type]
     except ValidationError:  # slow path, only to say exactly what is wrong
         try:
             data = json.loads(line, parse_float=Decimal)
@@ -612,9 +607,7 @@ def _slow_line(out: _Output, write: Callable[[bytes], Any] | None, line: bytes |
         except (RecursionError, ValueError) as e:
             out.fail([_json_limit(e, line, name, n)])  # type: ignore[arg-type]
             return
-        case = _case_or_findings(data, name)
-        if not pairs_once(line):  # type: ignore[arg-type]
-            case = twice_findings(line, name) + (case if isinstance(case, list) else [])  # type: ignore[arg-type]
+        case = _with_twice(_case_or_findings(data, name), twice_findings(line, name), ())  # type: ignore[arg-type]
     if write is None:
         out.case(case, line, (), n)  # type: ignore[arg-type]
     else:

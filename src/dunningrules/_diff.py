@@ -566,7 +566,7 @@ def load_cases(path: str, stdin: IO[str] | None = None) -> list[dict[str, Any]]:
     every problem, located ``PATH:LINE:COL`` with the codes ``dunningrules schedule`` uses."""
     from ._cli import MAX_CASE_LINE, _case_or_findings, _documents, _json_error, _json_limit, _lines, \
         _locate, _read_text, _reroot
-    from ._jsonpos import pairs_once, twice_findings
+    from ._jsonpos import twice_findings
 
     name = "<stdin>" if path == "-" else path
     stdin = stdin if stdin is not None else sys.stdin
@@ -583,8 +583,7 @@ def load_cases(path: str, stdin: IO[str] | None = None) -> list[dict[str, Any]]:
     try:
         if path != "-" and path.endswith(".json"):
             text = _read_text(path, stdin)
-            if not pairs_once(text):
-                problems.extend(twice_findings(text, name))
+            problems.extend(twice_findings(text, name))
             for item in _documents(text, name):
                 if isinstance(item, Finding):
                     problems.append(item)
@@ -607,8 +606,9 @@ def load_cases(path: str, stdin: IO[str] | None = None) -> list[dict[str, Any]]:
                 except (RecursionError, ValueError) as e:
                     problems.append(_json_limit(e, line, name, n))
                     continue
-                if not pairs_once(line):
-                    problems.extend(twice_findings(line, name, n))
+                twice = twice_findings(line, name, n)
+                if twice:
+                    problems.extend(twice)
                     continue
                 check(data, line, (), n)
     except InvalidInputError as e:  # the file cannot be opened (file-unreadable)

@@ -462,9 +462,8 @@ def paid_skip(idx: int, raw: int, rolled: int, paid: int, parts: tuple[int, ...]
               ) -> tuple[int, tuple[Any, ...]]:
     """The (sort key, action) of step `idx`'s occurrence dated `rolled` (from `raw`), on or after
     the day the claim was paid in full and inside no pause, as `_Run.occurrence` emits it."""
-    why = ("at", raw, rolled, None, paid, "paid", 0) if parts is None else at_why(raw, rolled, None, paid, "paid", 0,
-                                                                                 parts)
-    return (rolled * 1_000_000 + idx) * 1000, (idx, "skipped", rolled, None, None, why, None)
+    return (rolled * 1_000_000 + idx) * 1000, (idx, "skipped", rolled, None, None,
+                                               at_why(raw, rolled, None, paid, "paid", 0, parts), None)
 
 
 def at_why(raw: int, rolled: int, pause: tuple[int, int] | None, paid: int | None, outcome: str, repeats: int,
@@ -476,10 +475,18 @@ def at_why(raw: int, rolled: int, pause: tuple[int, int] | None, paid: int | Non
     return ("at", raw, rolled, pause, paid, outcome, repeats, parts)
 
 
-def extreme_parts(run: "_Run", at: DatePlan) -> tuple[int, ...]:
-    """The dates of the parts of a max() or min() anchor that gave a date (none of them blocked),
-    as `_Run.resolve` computes them."""
-    return tuple([run.resolve(a) for a in at.args])  # type: ignore[misc]
+def parts_or_blocked(values: list[int | _Blocked]) -> tuple[int, ...] | _Blocked:
+    """The dates of a max() or min()'s parts, or, where one has none, why: a skipped part
+    before a waiting one (the step is skipped, not left to wait)."""
+    blocked = [v for v in values if v.__class__ is _Blocked]
+    if blocked:
+        return next((b for b in blocked if b.status == "skipped"), blocked[0])  # type: ignore[return-value]
+    return tuple(values)  # type: ignore[arg-type]
+
+
+def extreme(kind: str) -> Callable[[tuple[int, ...]], int]:
+    """What a max() or min() makes of its parts' dates."""
+    return max if kind == "max" else min
 
 
 # Actions are sorted by date (waiting ones, which have none, last), then by the ruleset's order
@@ -533,11 +540,10 @@ class _Run:
                 return _Blocked("waiting", f"waiting for event {dp.ref}")
             o = first
         else:  # max / min
-            values = [self.resolve(a) for a in dp.args]
-            blocked = [v for v in values if isinstance(v, _Blocked)]
-            if blocked:
-                return next((b for b in blocked if b.status == "skipped"), blocked[0])
-            o = max(values) if kind == "max" else min(values)  # type: ignore[type-var]
+            parts = parts_or_blocked([self.resolve(a) for a in dp.args])
+            if parts.__class__ is _Blocked:
+                return parts  # type: ignore[return-value]
+            o = extreme(kind)(parts)  # type: ignore[arg-type]
         if with_offsets and dp.offsets.parts:
             return _shift(o, dp.offsets, self.cal)  # type: ignore[arg-type]
         return o
@@ -545,22 +551,25 @@ class _Run:
     def step(self, sp: StepPlan) -> None:
         at = sp.at
         kind = at.kind
+        parts = None
         if kind == "due":  # the common anchors, without a call
             anchor: int | _Blocked = self.due
         elif kind == "step_date" and self.statuses[at.ref] == "planned":  # type: ignore[index]
             anchor = self.dates[at.ref]  # type: ignore[index,assignment]
+        elif kind == "max" or kind == "min":  # its parts' dates go into the reason
+            parts = parts_or_blocked([self.resolve(a) for a in at.args])
+            anchor = parts if parts.__class__ is _Blocked else extreme(kind)(parts)  # type: ignore[arg-type]
         else:
             anchor = self.resolve(at, with_offsets=False)
-            if isinstance(anchor, _Blocked):
-                if anchor.status == "waiting" and self.paid_in_full is not None:
-                    # Paid in full: nothing waits any more for an event or another step.  The day
-                    # stays an ordinal until the reason is written (see `_paid_in_full_later`).
-                    self.emit(sp, "skipped", None, None, ("blocked", sp.at_text, anchor.why, self.paid_in_full),
-                              None)
-                    return
-                self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)
+        if anchor.__class__ is _Blocked:
+            if anchor.status == "waiting" and self.paid_in_full is not None:  # type: ignore[union-attr]
+                # Paid in full: nothing waits any more for an event or another step.  The day
+                # stays an ordinal until the reason is written (see `_paid_in_full_later`).
+                self.emit(sp, "skipped", None, None, ("blocked", sp.at_text, anchor.why, self.paid_in_full),  # type: ignore[union-attr]
+                          None)
                 return
-        parts = extreme_parts(self, at) if kind == "max" or kind == "min" else None
+            self.emit(sp, anchor.status, None, None, ("blocked", sp.at_text, anchor.why), None)  # type: ignore[union-attr]
+            return
         if sp.repeat_every is None:
             dates = sp.dates.get(anchor)  # type: ignore[arg-type]
             if dates is None:

@@ -11,7 +11,7 @@ It also finds a key written twice in one object (`keys_given_twice`): json keeps
 last value, other readers the first, so a case that does so is refused (case-key-twice)
 rather than read one way here and another way elsewhere.  Whether to look is decided
 without it: the number of `":` in a text against the keys its parsed case was given
-(`keys_of_case`), or json's own parse (`pairs_once`).
+(`keys_of_case`), or json's own parse (`twice_findings` asks it first).
 """
 
 from __future__ import annotations
@@ -110,7 +110,10 @@ def _walk(text: str) -> tuple[dict, dict, list]:
 
 
 def twice_findings(text: str, path: str, line_offset: int = 0) -> list[Finding]:
-    """case-key-twice for each key written again in the same object of `text`, at the repeat."""
+    """case-key-twice for each key written again in the same object of `text`, at the repeat
+    (json's own parse tells first whether there is any, for the price of a parse)."""
+    if pairs_once(text):
+        return []
     return [Finding("case-key-twice", twice_message(pointer), path, line + line_offset, col, pointer)
             for pointer, (line, col) in keys_given_twice(text)]
 

@@ -106,23 +106,25 @@ def _model_message(err: Any) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
+# The files of the project's other formats, by their version key, and what to do with one.
+_OTHER_FILES = {
+    "dunningrules-policy": "this is a lint policy, not a ruleset; use it with: dunningrules lint --policy FILE RULESET",
+    "dunningrules-rates": "this is a rate file, not a ruleset; a ruleset names it with `rates:` and validate "
+                          "checks it there",
+    "dunningrules-test": "this is a ruleset test file, not a ruleset; run it with: dunningrules test",
+}
+
+
 def _checked_tree(located: Located) -> Located:
     """A parsed file that is a mapping and passes the schema (as a whole ruleset, or as an
     extension when it has `extends`)."""
     if not isinstance(located.data, dict):
         raise RulesetError([located.finding("not-a-ruleset", "a ruleset is a YAML mapping with keys "
                                             "dunningrules, id, version, title, ... and steps")])
-    if "dunningrules-policy" in located.data and "dunningrules" not in located.data:
-        raise RulesetError([located.finding("not-a-ruleset", "this is a lint policy, not a ruleset; use it with: "
-                                            "dunningrules lint --policy FILE RULESET", ("dunningrules-policy",),
-                                            key=True)])
-    if "dunningrules-rates" in located.data and "dunningrules" not in located.data:
-        raise RulesetError([located.finding("not-a-ruleset", "this is a rate file, not a ruleset; a ruleset "
-                                            "names it with `rates:` and validate checks it there",
-                                            ("dunningrules-rates",), key=True)])
-    if "dunningrules-test" in located.data and "dunningrules" not in located.data:
-        raise RulesetError([located.finding("not-a-ruleset", "this is a ruleset test file, not a ruleset; "
-                                            "run it with: dunningrules test", ("dunningrules-test",), key=True)])
+    if "dunningrules" not in located.data:
+        for key, what in _OTHER_FILES.items():
+            if key in located.data:
+                raise RulesetError([located.finding("not-a-ruleset", what, (key,), key=True)])
     findings = validate_tree(located)
     if findings:
         raise _schema_failure(located, findings)

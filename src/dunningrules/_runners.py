@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from ._compile import DatePlan, Plan, StepPlan
 from ._evaluate import (_LAST, MEMO_LIMIT, _Blocked, _occurrence_parts, _Run, _shift, anchor_skipped, at_why,
-                        paid_skip)
+                        extreme, paid_skip, parts_or_blocked)
 
 Runner = Callable[[_Run], None]
 Resolver = Callable[[_Run], Any]  # a run -> an ordinal, or a _Blocked
@@ -42,15 +42,11 @@ def _resolver(dp: DatePlan, listed: tuple[StepPlan, ...], with_offsets: bool = T
     are fixed, the calendar is the plan's: the shift is a pure function of the date)."""
     kind = dp.kind
     if kind in ("max", "min"):
-        args = tuple(_resolver(a, listed) for a in dp.args)
-        pick = max if kind == "max" else min
+        parts_of, pick = _parts_resolver(dp, listed), extreme(kind)
 
         def combined(run: _Run) -> Any:
-            values = [f(run) for f in args]
-            blocked = [v for v in values if v.__class__ is _Blocked]
-            if blocked:
-                return next((b for b in blocked if b.status == "skipped"), blocked[0])
-            return pick(values)
+            parts = parts_of(run)
+            return parts if parts.__class__ is _Blocked else pick(parts)
 
         anchor = combined
     elif kind == "due":
@@ -94,15 +90,21 @@ def _resolver(dp: DatePlan, listed: tuple[StepPlan, ...], with_offsets: bool = T
     return with_shift
 
 
+def _parts_resolver(dp: DatePlan, listed: tuple[StepPlan, ...]) -> Resolver:
+    """The dates of a max() or min()'s parts as a function of the run, or why there is none
+    (`parts_or_blocked`, as `_Run.resolve`)."""
+    args = tuple(_resolver(a, listed) for a in dp.args)
+    return lambda run: parts_or_blocked([f(run) for f in args])
+
+
 def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
     """A step that does not repeat: `_Run.step` then `_Run.occurrence`, written out for a run
     without pauses and not paid in full."""
     at = sp.at
     # max() and min() anchors: each part resolved, the parts' dates kept for the reason (`at_why`)
-    extreme = at.kind in ("max", "min")
-    part_of = tuple(_resolver(a, listed) for a in at.args) if extreme else ()
-    pick = max if at.kind == "max" else min
-    resolve = (None if extreme or at.kind in ("due", "step_date", "step_deadline")
+    parts_of = _parts_resolver(at, listed) if at.kind in ("max", "min") else None
+    pick = extreme(at.kind) if parts_of is not None else None
+    resolve = (None if parts_of is not None or at.kind in ("due", "step_date", "step_deadline")
                else _resolver(at, listed, with_offsets=False))
     of_deadline = at.kind == "step_deadline"  # anchored on the other step's deadline, not its date
     from_due, ref, offsets, roll = at.kind == "due", at.ref, at.offsets, sp.roll
@@ -140,22 +142,16 @@ def _runner(sp: StepPlan, listed: tuple[StepPlan, ...]) -> Runner:
                 deadline = deadlines_of[o] = run.cal.roll_ordinal(_shift(o, after, run.cal), deadline_roll)
         charged = None if fee is None else run.price(sp, o)
         return ((o * 1_000_000 + idx) * 1000,  # _sort_key
-                (idx, "planned", o, deadline, None, ("at", raw, o, None, None, "planned", 0) if parts is None
-                 else at_why(raw, o, None, None, "planned", 0, parts), charged))
+                (idx, "planned", o, deadline, None, at_why(raw, o, None, None, "planned", 0, parts), charged))
 
     def run_step(run: _Run) -> None:
         parts = None
         if from_due:
             anchor = run.due
-        elif extreme or resolve is not None:
-            if extreme:
-                values = [f(run) for f in part_of]
-                blocked = [v for v in values if v.__class__ is _Blocked]
-                if blocked:  # as `_Run.resolve` picks the reason
-                    anchor = next((b for b in blocked if b.status == "skipped"), blocked[0])
-                else:
-                    parts = tuple(values)
-                    anchor = pick(values)
+        elif parts_of is not None or resolve is not None:
+            if parts_of is not None:
+                parts = parts_of(run)
+                anchor = parts if parts.__class__ is _Blocked else pick(parts)  # type: ignore[misc]
             else:
                 anchor = resolve(run)  # type: ignore[misc]
             if anchor.__class__ is _Blocked:

@@ -86,7 +86,7 @@ from typing import Any, Callable, TextIO
 from ._compile import Plan, compile
 from ._errors import CaseError, Finding, InvalidInputError, RulesetError, did_you_mean
 from ._evaluate import case_from_data, evaluate
-from ._jsonpos import locate_json, pairs_once, twice_findings
+from ._jsonpos import locate_json, twice_findings
 from ._load import load_ruleset, read_bounded
 from ._model import Case
 from ._schedule import Action
@@ -355,8 +355,7 @@ class _Reader:
                                  shown, 1, 1))
             return
         positions = locate_json(text, shown)
-        if not pairs_once(text):
-            test.findings.extend(twice_findings(text, shown))
+        test.findings.extend(twice_findings(text, shown))
 
         def where_file(pointer: tuple[Any, ...], code: str = "", message: str = "") -> Finding:
             return positions.finding(code, message, pointer, key=code in _AT_KEY)
